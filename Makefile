@@ -1,0 +1,46 @@
+# facerec: PGXS build of the extension.
+#
+# Every C file under src/ is part of the shared library; every SQL fragment
+# named in SQL_PARTS is concatenated, in that order, into the install script;
+# every sql/*.sql is a pg_regress test and every t/*.pl a TAP test.
+
+EXTENSION = facerec
+EXTVERSION = 0.1.0
+
+MODULE_big = facerec
+SRCS = $(sort $(wildcard src/*.c src/*/*.c))
+OBJS = $(SRCS:.c=.o)
+
+# The install script is built from one fragment per room of src/, so that each
+# room keeps its SQL next to its C.  Order matters: the type comes first.
+SQL_FIRST = src/type/face_embedding.sql
+SQL_PARTS = $(SQL_FIRST) $(sort $(filter-out $(SQL_FIRST),$(wildcard src/*/*.sql)))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+TAP_TESTS = 1
+
+# OpenBLAS: link the serial build so that no BLAS worker thread ever exists in
+# a backend (threads would receive PostgreSQL's signals); see README.
+OPENBLAS_SERIAL = /usr/lib/x86_64-linux-gnu/openblas-serial
+PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu/openblas-pthread
+# -Wextra, less unused-parameter: every V1 function takes fcinfo, used or not.
+# The server headers are system headers so that their macros do not warn.
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter \
+	-isystem $(shell $(PG_CONFIG) --includedir-server)
+SHLIB_LINK = -ljpeg -lpng16 -lwebp -lexif \
+	-L$(OPENBLAS_SERIAL) -l:libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_SERIAL) -lm
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	{ printf '%s\n' '-- generated from $(SQL_PARTS); edit those files' \
+	    '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  cat $(SQL_PARTS); } > $@
+
+.PHONY: bench
+bench: all
+	$(MAKE) -C bench

@@ -1,0 +1,309 @@
+/*
+ * distance.c
+ *		Scalar, AVX2 and AVX-512 distance kernels and run-time selection.
+ *
+ * The vectorized versions are compiled with per-function target attributes,
+ * so the library itself stays runnable on any x86-64; they are only called
+ * after __builtin_cpu_supports() (which also checks that the OS saves the
+ * wide registers) said yes.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "type/distance.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_X86_KERNELS 1
+#include <immintrin.h>
+#endif
+
+/* ---- portable scalar loops: the fallback and the benchmark baseline ---- */
+
+static float
+l2_squared_scalar(const float *a, const float *b, int n)
+{
+	float		sum = 0.0f;
+
+	for (int i = 0; i < n; i++)
+	{
+		float		d = a[i] - b[i];
+
+		sum += d * d;
+	}
+	return sum;
+}
+
+static float
+inner_product_scalar(const float *a, const float *b, int n)
+{
+	float		sum = 0.0f;
+
+	for (int i = 0; i < n; i++)
+		sum += a[i] * b[i];
+	return sum;
+}
+
+static void
+cosine_parts_scalar(const float *a, const float *b, int n,
+					float *dot, float *norm_a, float *norm_b)
+{
+	float		d = 0.0f,
+				na = 0.0f,
+				nb = 0.0f;
+
+	for (int i = 0; i < n; i++)
+	{
+		d += a[i] * b[i];
+		na += a[i] * a[i];
+		nb += b[i] * b[i];
+	}
+	*dot = d;
+	*norm_a = na;
+	*norm_b = nb;
+}
+
+#ifdef HAVE_X86_KERNELS
+
+/* ---- AVX2 + FMA: 8 lanes, two accumulators to hide FMA latency ---- */
+
+#define AVX2 __attribute__((target("avx2,fma")))
+
+AVX2 static inline float
+hsum256(__m256 v)
+{
+	__m128		s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+
+	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+	s = _mm_add_ss(s, _mm_movehdup_ps(s));
+	return _mm_cvtss_f32(s);
+}
+
+AVX2 static float
+l2_squared_avx2(const float *a, const float *b, int n)
+{
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+		__m256		d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+
+		acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+		acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+	}
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+
+		acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+	}
+	sum = hsum256(_mm256_add_ps(acc0, acc1));
+	for (; i < n; i++)
+	{
+		float		d = a[i] - b[i];
+
+		sum += d * d;
+	}
+	return sum;
+}
+
+AVX2 static float
+inner_product_avx2(const float *a, const float *b, int n)
+{
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+		acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
+	}
+	for (; i + 8 <= n; i += 8)
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
+	sum = hsum256(_mm256_add_ps(acc0, acc1));
+	for (; i < n; i++)
+		sum += a[i] * b[i];
+	return sum;
+}
+
+AVX2 static void
+cosine_parts_avx2(const float *a, const float *b, int n,
+				  float *dot, float *norm_a, float *norm_b)
+{
+	__m256		vd = _mm256_setzero_ps();
+	__m256		va = _mm256_setzero_ps();
+	__m256		vb = _mm256_setzero_ps();
+	int			i = 0;
+	float		d,
+				na,
+				nb;
+
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		x = _mm256_loadu_ps(a + i);
+		__m256		y = _mm256_loadu_ps(b + i);
+
+		vd = _mm256_fmadd_ps(x, y, vd);
+		va = _mm256_fmadd_ps(x, x, va);
+		vb = _mm256_fmadd_ps(y, y, vb);
+	}
+	d = hsum256(vd);
+	na = hsum256(va);
+	nb = hsum256(vb);
+	for (; i < n; i++)
+	{
+		d += a[i] * b[i];
+		na += a[i] * a[i];
+		nb += b[i] * b[i];
+	}
+	*dot = d;
+	*norm_a = na;
+	*norm_b = nb;
+}
+
+/* ---- AVX-512F: 16 lanes, masked loads for the tail (no scalar loop) ---- */
+
+#define AVX512 __attribute__((target("avx512f")))
+
+AVX512 static float
+l2_squared_avx512(const float *a, const float *b, int n)
+{
+	__m512		acc0 = _mm512_setzero_ps();
+	__m512		acc1 = _mm512_setzero_ps();
+	int			i = 0;
+
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512		d0 = _mm512_sub_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+		__m512		d1 = _mm512_sub_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16));
+
+		acc0 = _mm512_fmadd_ps(d0, d0, acc0);
+		acc1 = _mm512_fmadd_ps(d1, d1, acc1);
+	}
+	for (; i < n; i += 16)
+	{
+		__mmask16	m = (n - i >= 16) ? 0xFFFF : (__mmask16) ((1u << (n - i)) - 1);
+		__m512		d0 = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a + i),
+									   _mm512_maskz_loadu_ps(m, b + i));
+
+		acc0 = _mm512_fmadd_ps(d0, d0, acc0);
+	}
+	return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+AVX512 static float
+inner_product_avx512(const float *a, const float *b, int n)
+{
+	__m512		acc0 = _mm512_setzero_ps();
+	__m512		acc1 = _mm512_setzero_ps();
+	int			i = 0;
+
+	for (; i + 32 <= n; i += 32)
+	{
+		acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc0);
+		acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), acc1);
+	}
+	for (; i < n; i += 16)
+	{
+		__mmask16	m = (n - i >= 16) ? 0xFFFF : (__mmask16) ((1u << (n - i)) - 1);
+
+		acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i),
+							   _mm512_maskz_loadu_ps(m, b + i), acc0);
+	}
+	return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+}
+
+AVX512 static void
+cosine_parts_avx512(const float *a, const float *b, int n,
+					float *dot, float *norm_a, float *norm_b)
+{
+	__m512		vd = _mm512_setzero_ps();
+	__m512		va = _mm512_setzero_ps();
+	__m512		vb = _mm512_setzero_ps();
+
+	for (int i = 0; i < n; i += 16)
+	{
+		__mmask16	m = (n - i >= 16) ? 0xFFFF : (__mmask16) ((1u << (n - i)) - 1);
+		__m512		x = _mm512_maskz_loadu_ps(m, a + i);
+		__m512		y = _mm512_maskz_loadu_ps(m, b + i);
+
+		vd = _mm512_fmadd_ps(x, y, vd);
+		va = _mm512_fmadd_ps(x, x, va);
+		vb = _mm512_fmadd_ps(y, y, vb);
+	}
+	*dot = _mm512_reduce_add_ps(vd);
+	*norm_a = _mm512_reduce_add_ps(va);
+	*norm_b = _mm512_reduce_add_ps(vb);
+}
+#endif							/* HAVE_X86_KERNELS */
+
+static const DistanceKernels all_variants[] = {
+	{"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar},
+#ifdef HAVE_X86_KERNELS
+	{"avx2", l2_squared_avx2, inner_product_avx2, cosine_parts_avx2},
+	{"avx512", l2_squared_avx512, inner_product_avx512, cosine_parts_avx512},
+#endif
+};
+
+DistanceKernels active_kernels = {
+	"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar
+};
+
+int
+distance_kernel_variants(const DistanceKernels **variants)
+{
+	*variants = all_variants;
+	return (int) (sizeof(all_variants) / sizeof(all_variants[0]));
+}
+
+int
+distance_kernel_supported(const DistanceKernels *k)
+{
+#ifdef HAVE_X86_KERNELS
+	if (k->l2_squared == l2_squared_avx2)
+		return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	if (k->l2_squared == l2_squared_avx512)
+		return __builtin_cpu_supports("avx512f");
+#endif
+	return 1;
+}
+
+void
+distance_kernels_init(void)
+{
+	const DistanceKernels *v;
+	int			n = distance_kernel_variants(&v);
+
+#ifdef HAVE_X86_KERNELS
+	__builtin_cpu_init();
+#endif
+	for (int i = n - 1; i >= 0; i--)
+	{
+		if (distance_kernel_supported(&v[i]))
+		{
+			active_kernels = v[i];
+			return;
+		}
+	}
+}
+
+double
+cosine_distance_from_parts(float dot, float norm_a, float norm_b)
+{
+	double		sim;
+
+	if (norm_a == 0.0f || norm_b == 0.0f)
+		return NAN;
+	sim = (double) dot / sqrt((double) norm_a * (double) norm_b);
+	/* rounding can push |sim| a hair above 1 */
+	if (sim > 1.0)
+		sim = 1.0;
+	else if (sim < -1.0)
+		sim = -1.0;
+	return 1.0 - sim;
+}
