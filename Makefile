@@ -44,3 +44,26 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 .PHONY: bench
 bench: all
 	$(MAKE) -C bench
+
+# libFuzzer harness for the image decode core (fuzz/decode_fuzz.c), seeded
+# with the shared JPEG corpus.  `make fuzz` runs it for FUZZ_SECONDS and
+# fails on any finding (crash, sanitizer report, leak, timeout); new inputs
+# go to a temporary corpus, findings to fuzz/bin/.
+FUZZ_CORE = $(addprefix src/image/,decode.c decode_jpeg.c decode_png.c \
+	decode_webp.c exif_orientation.c jpeg_errmgr.c orient.c)
+FUZZ_SECONDS ?= 60
+FUZZ_SEEDS ?= $(wildcard $(srcdir)/../shared/data/jpeg-corpus/*/)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wno-ignored-attributes -DFACEREC_FUZZ -I$(srcdir)/src -I$(srcdir)/fuzz -I$(includedir_server)
+
+fuzz/bin/decode_fuzz: $(FUZZ_CORE) $(wildcard fuzz/*.c fuzz/*.h src/image/*.h)
+	mkdir -p fuzz/bin
+	clang $(FUZZ_FLAGS) $(FUZZ_CORE) fuzz/decode_fuzz.c fuzz/fuzz_port.c \
+		-o $@ -ljpeg -lpng16 -lwebp -lexif -L$(pkglibdir) -lpgcommon -lpgport
+
+.PHONY: fuzz
+fuzz: fuzz/bin/decode_fuzz
+	corpus=$$(mktemp -d) && \
+	fuzz/bin/decode_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=25 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=fuzz/bin/ \
+		$$corpus $(FUZZ_SEEDS); rc=$$?; rm -rf $$corpus; exit $$rc
