@@ -9,11 +9,12 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Cwd qw(abs_path);
 use Time::HiRes qw(time);
 
 my $data = $ENV{FACEREC_DATA} // '../shared/data';
 my $corpus = "$data/jpeg-corpus";
-my $images = Cwd::abs_path('test/images');
+my $images = abs_path('test/images');
 ok(-d $corpus, "corpus at $corpus");
 
 my $node = PostgreSQL::Test::Cluster->new('images');
