@@ -46,7 +46,8 @@ bench: all
 	$(MAKE) -C bench
 
 # libFuzzer harness for the image decode core (fuzz/decode_fuzz.c), seeded
-# with the shared JPEG corpus.  `make fuzz` runs it for FUZZ_SECONDS and
+# with the shared JPEG corpus, test/images and fuzz/regressions (past
+# findings, replayed on every run).  `make fuzz` runs it for FUZZ_SECONDS and
 # fails on any finding (crash, sanitizer report, leak, 25 s timeout); new
 # inputs go to a temporary corpus, findings and the log to fuzz/bin/.
 # libpgcommon/libpgport supply PostgreSQL's snprintf, which c.h substitutes
@@ -54,7 +55,8 @@ bench: all
 FUZZ_CORE = $(addprefix src/image/,decode.c decode_jpeg.c decode_png.c \
 	decode_webp.c exif_orientation.c jpeg_errmgr.c orient.c)
 FUZZ_SECONDS ?= 60
-FUZZ_SEEDS ?= $(wildcard $(srcdir)/../shared/data/jpeg-corpus/*/)
+FUZZ_SEEDS ?= $(wildcard $(srcdir)/../shared/data/jpeg-corpus/*/) \
+	$(srcdir)/test/images $(srcdir)/fuzz/regressions
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wno-ignored-attributes -DFACEREC_FUZZ -I$(srcdir)/src -I$(srcdir)/fuzz -I$(includedir_server)
 

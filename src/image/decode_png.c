@@ -12,6 +12,19 @@
 
 #include <png.h>
 
+/*
+ * Ancillary chunks we never use.  libpng would allocate each one whole (a
+ * tEXt chunk claiming 1.9 GB was a libFuzzer finding) or inflate it (zTXt,
+ * iTXt, iCCP bombs); marked "never keep", they are skipped through a small
+ * buffer instead.  Each name is followed by its NUL: libpng's list format.
+ */
+static const png_byte skipped_chunks[] =
+"bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0"
+"sCAL\0sPLT\0sRGB\0tEXt\0tIME\0zTXt\0";
+
+/* any chunk libpng still allocates whole (PLTE, tRNS) is far below this */
+#define PNG_CHUNK_MALLOC_MAX (1024 * 1024)
+
 typedef struct PngSession
 {
 	const uint8 *data;
@@ -104,6 +117,10 @@ png_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 	png_set_read_fn(png, &s, png_read_memory);
 	/* our pixel limit is the bound, not libpng's 1,000,000 per side */
 	png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_set_chunk_malloc_max(png, PNG_CHUNK_MALLOC_MAX);
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+	png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skipped_chunks,
+								(int) (sizeof(skipped_chunks) - 1) / 5);
 	png_read_info(png, pinfo);
 	png_get_IHDR(png, pinfo, &width, &height, &bit_depth, &color_type,
 				 &interlace, NULL, NULL);
