@@ -27,6 +27,13 @@ SELECT rgb_diff(image_rgb(image_thumbnail(raw, 24)),
 				image_rgb(image_thumbnail(image_thumbnail(raw, 240), 24))) < 10 AS consistent
 FROM pg_read_binary_file(:'exif' || 'Landscape_1.jpg') raw;
 
+-- a thumbnail decodes the JPEG reduced (DCT scaling, here 1/8); it matches
+-- the full decode shrunk by the same map (about 5 with the JPEG re-encode;
+-- turned: about 80)
+SELECT rgb_diff(image_rgb(image_thumbnail(raw, 48)),
+				image_warp_rgb(raw, '{37.5,0,18.25, 0,37.5,18.25}', 48, 32)) < 8 AS reduced_like_full
+FROM pg_read_binary_file(:'exif' || 'Landscape_1.jpg') raw;
+
 -- warp: identity, a shift by 8, a quarter turn clockwise, all outside
 SELECT image_warp_rgb(raw, '{1,0,0, 0,1,0}', 16, 12) = image_rgb(raw) AS identity,
 	   colour_at(image_warp_rgb(raw, '{1,0,8, 0,1,0}', 8, 12), 8, 1, 1) AS shifted,

@@ -49,14 +49,15 @@ unsupported_format_name(const uint8 *data, size_t len)
 }
 
 static void
-decode_any(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
+decode_any(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out,
+		   int min_long_side)
 {
 	const char *other;
 
 	switch (image_sniff(data, len))
 	{
 		case IMAGE_FORMAT_JPEG:
-			jpeg_decode(data, len, info, out);
+			jpeg_decode(data, len, info, out, min_long_side);
 			return;
 		case IMAGE_FORMAT_PNG:
 			png_decode(data, len, info, out);
@@ -78,11 +79,11 @@ decode_any(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 void
 image_read_info(const uint8 *data, size_t len, ImageInfo *info)
 {
-	decode_any(data, len, info, NULL);
+	decode_any(data, len, info, NULL, 0);
 }
 
 RgbImage *
-image_decode_core(const uint8 *data, size_t len)
+image_decode_core(const uint8 *data, size_t len, int min_long_side)
 {
 	ImageInfo	info;
 	RgbImage   *img = image_port_alloc(sizeof(RgbImage));
@@ -90,7 +91,7 @@ image_decode_core(const uint8 *data, size_t len)
 	if (img == NULL)
 		image_port_fail(IMAGE_ERR_MEMORY, "out of memory");
 	/* on error img is left behind: in a backend its memory context frees it */
-	decode_any(data, len, &info, img);
+	decode_any(data, len, &info, img, min_long_side);
 	image_apply_orientation(img, info.orientation);
 	return img;
 }

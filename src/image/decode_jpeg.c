@@ -57,8 +57,23 @@ cmyk_row_to_rgb(const JSAMPLE *in, uint8 *out, int width, bool inverted)
 	}
 }
 
+/* the largest DCT reduction 1/denom that keeps the longer side >= min_long_side */
+static int
+reduction_for(int width, int height, int min_long_side)
+{
+	int			longer = Max(width, height);
+	int			denom = 8;
+
+	if (min_long_side <= 0)
+		return 1;
+	while (denom > 1 && (longer + denom - 1) / denom < min_long_side)
+		denom /= 2;
+	return denom;
+}
+
 void
-jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
+jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out,
+			int min_long_side)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_progress_mgr progress;
@@ -66,6 +81,8 @@ jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 	uint8	   *volatile pixels = NULL;
 	JSAMPLE    *volatile cmyk_row = NULL;
 	bool		cmyk;
+	int			width,
+				height;
 	char		msg[256];
 
 	jpeg_errmgr_install((j_common_ptr) &cinfo, &err);
@@ -99,33 +116,37 @@ jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 
 	cmyk = (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK);
 	cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+	cinfo.scale_num = 1;
+	cinfo.scale_denom = reduction_for(info->width, info->height, min_long_side);
 	jpeg_start_decompress(&cinfo);
 	if (cinfo.output_components != (cmyk ? 4 : 3))
 		jpeg_errmgr_throw((j_common_ptr) &cinfo, IMAGE_ERR_UNSUPPORTED,
 						  "JPEG colour space is not supported");
+	width = (int) cinfo.output_width;
+	height = (int) cinfo.output_height;
 
-	pixels = image_port_alloc((size_t) 3 * info->width * info->height);
+	pixels = image_port_alloc((size_t) 3 * width * height);
 	if (cmyk)
-		cmyk_row = image_port_alloc((size_t) 4 * info->width);
+		cmyk_row = image_port_alloc((size_t) 4 * width);
 	if (pixels == NULL || (cmyk && cmyk_row == NULL))
 		jpeg_errmgr_throw((j_common_ptr) &cinfo, IMAGE_ERR_MEMORY,
 						  "out of memory for the decoded JPEG");
 
 	while (cinfo.output_scanline < cinfo.output_height)
 	{
-		uint8	   *dst = pixels + (size_t) 3 * info->width * cinfo.output_scanline;
+		uint8	   *dst = pixels + (size_t) 3 * width * cinfo.output_scanline;
 		JSAMPROW	row = cmyk ? cmyk_row : dst;
 
 		jpeg_errmgr_check_interrupt((j_common_ptr) &cinfo);
 		jpeg_read_scanlines(&cinfo, &row, 1);
 		if (cmyk)
-			cmyk_row_to_rgb(cmyk_row, dst, info->width, cinfo.saw_Adobe_marker);
+			cmyk_row_to_rgb(cmyk_row, dst, width, cinfo.saw_Adobe_marker);
 	}
 	jpeg_finish_decompress(&cinfo);
 	jpeg_destroy_decompress(&cinfo);
 	image_port_free(cmyk_row);
 
-	out->width = info->width;
-	out->height = info->height;
+	out->width = width;
+	out->height = height;
 	out->pixels = pixels;
 }

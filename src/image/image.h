@@ -56,6 +56,14 @@ extern void image_init(void);
  */
 extern RgbImage *image_decode(const uint8 *data, size_t len);
 
+/*
+ * image_decode, but a JPEG may come out smaller, for callers that will
+ * shrink it anyway (thumbnails, detector input): libjpeg's DCT scaling
+ * (1/2, 1/4 or 1/8, much cheaper than decoding in full) as far as the
+ * upright longer side stays >= min_long_side.  PNG and WebP: full size.
+ */
+extern RgbImage *image_decode_reduced(const uint8 *data, size_t len, int min_long_side);
+
 /* header-only look at the bytes; ereport(ERROR) when they are no image */
 extern void image_read_info(const uint8 *data, size_t len, ImageInfo *info);
 

@@ -56,11 +56,16 @@ extern void image_port_raise_interrupt(void) pg_attribute_noreturn();
 extern int64 image_port_max_pixels(void);
 
 /* the core entry points (image.h's image_decode wraps the first) */
-extern RgbImage *image_decode_core(const uint8 *data, size_t len);
+extern RgbImage *image_decode_core(const uint8 *data, size_t len, int min_long_side);
 extern ImageFormat image_sniff(const uint8 *data, size_t len);
 
-/* per-format decoders: fill *info from headers; decode when out != NULL */
-extern void jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out);
+/*
+ * per-format decoders: fill *info from headers; decode when out != NULL.
+ * JPEG may decode reduced (DCT scaling 1/2, 1/4, 1/8) as long as the longer
+ * side stays >= min_long_side; 0 means full size.
+ */
+extern void jpeg_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out,
+						int min_long_side);
 extern void png_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out);
 extern void webp_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out);
 

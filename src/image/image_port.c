@@ -2,7 +2,8 @@
  * image_port.c
  *		The decode core's port in a backend: palloc in the current memory
  *		context, ereport with one SQLSTATE per error class, cancel via
- *		CHECK_FOR_INTERRUPTS, and image_decode, the room's front door.
+ *		CHECK_FOR_INTERRUPTS, and image_decode(_reduced), the room's front
+ *		door.
  */
 #include "image/image_core.h"
 
@@ -93,7 +94,7 @@ decode_error_context(void *arg)
 }
 
 RgbImage *
-image_decode(const uint8 *data, size_t len)
+image_decode_reduced(const uint8 *data, size_t len, int min_long_side)
 {
 	ErrorContextCallback callback;
 	RgbImage   *img;
@@ -102,7 +103,13 @@ image_decode(const uint8 *data, size_t len)
 	callback.arg = &len;
 	callback.previous = error_context_stack;
 	error_context_stack = &callback;
-	img = image_decode_core(data, len);
+	img = image_decode_core(data, len, min_long_side);
 	error_context_stack = callback.previous;
 	return img;
+}
+
+RgbImage *
+image_decode(const uint8 *data, size_t len)
+{
+	return image_decode_reduced(data, len, 0);
 }

@@ -57,7 +57,8 @@ facerec_image_thumbnail(PG_FUNCTION_ARGS)
 				 errmsg("thumbnail size must be between 1 and %d, not %d",
 						THUMBNAIL_MAX_SIDE, size)));
 
-	img = image_decode((const uint8 *) VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw));
+	img = image_decode_reduced((const uint8 *) VARDATA_ANY(raw),
+							   VARSIZE_ANY_EXHDR(raw), size);
 	/* the longer side becomes size; the shorter keeps the aspect, at least 1 */
 	if (img->width >= img->height)
 	{
