@@ -48,8 +48,9 @@ bench: all
 # libFuzzer harness for the image decode core (fuzz/decode_fuzz.c), seeded
 # with the shared JPEG corpus, test/images and fuzz/regressions (past
 # findings, replayed on every run).  `make fuzz` runs it for FUZZ_SECONDS and
-# fails on any finding (crash, sanitizer report, leak, 25 s timeout); new
-# inputs go to a temporary corpus, findings and the log to fuzz/bin/.
+# fails on any finding (crash, sanitizer report, leak, out-of-memory, 25 s
+# timeout); new inputs go to a temporary corpus, findings and the log to
+# fuzz/bin/.
 # libpgcommon/libpgport supply PostgreSQL's snprintf, which c.h substitutes
 # for the C library's.
 FUZZ_CORE = $(addprefix src/image/,decode.c decode_jpeg.c decode_png.c \
