@@ -100,9 +100,15 @@ png_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 	s.len = len;
 	s.kind = IMAGE_ERR_CORRUPT;
 
+	/* both structs exist before setjmp, so the error path sees them as set */
 	png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &s, png_fail, png_ignore_warning);
-	if (png == NULL)
+	if (png != NULL)
+		pinfo = png_create_info_struct(png);
+	if (pinfo == NULL)
+	{
+		png_destroy_read_struct(&png, NULL, NULL);
 		image_port_fail(IMAGE_ERR_MEMORY, "out of memory for the PNG decoder");
+	}
 	if (setjmp(png_jmpbuf(png)))
 	{
 		png_destroy_read_struct(&png, &pinfo, NULL);
@@ -111,9 +117,6 @@ png_decode(const uint8 *data, size_t len, ImageInfo *info, RgbImage *out)
 			image_port_raise_interrupt();
 		image_port_fail(s.kind, "%s", s.message);
 	}
-	pinfo = png_create_info_struct(png);
-	if (pinfo == NULL)
-		png_throw(png, &s, IMAGE_ERR_MEMORY, "out of memory for the PNG decoder");
 	png_set_read_fn(png, &s, png_read_memory);
 	/* our pixel limit is the bound, not libpng's 1,000,000 per side */
 	png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
