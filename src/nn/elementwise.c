@@ -1,6 +1,10 @@
 /*
  * elementwise.c
  *		Residual additions with ReLU, plain and with zero padding.
+ *
+ * Data pointers are copied into locals first: PostgreSQL builds with
+ * -fno-strict-aliasing, under which a store through x->data could change
+ * x->data itself, and the loops would not vectorize.
  */
 #include "nn/nn.h"
 
@@ -8,12 +12,14 @@ void
 nn_add_relu(NnTensor *x, const NnTensor *y)
 {
 	const size_t n = NN_TENSOR_SIZE(x);
+	float	   *restrict xd = x->data;
+	const float *restrict yd = y->data;
 
 	for (size_t i = 0; i < n; i++)
 	{
-		float		v = x->data[i] + y->data[i];
+		float		v = xd[i] + yd[i];
 
-		x->data[i] = v > 0.0f ? v : 0.0f;
+		xd[i] = v > 0.0f ? v : 0.0f;
 	}
 }
 
@@ -23,6 +29,12 @@ nn_add_padded_relu(const NnTensor *a, const NnTensor *b, NnTensor *out)
 	const int	h = b->h;
 	const int	w = b->w;
 	const int	c = a->c;
+	const int	bc = b->c;
+	const int	ah = a->h;
+	const int	aw = a->w;
+	const float *ad = a->data;
+	const float *bd = b->data;
+	float	   *od = out->data;
 
 	/*
 	 * Walk backwards: out may alias a, and out's pixels lie at or after a's
@@ -31,14 +43,14 @@ nn_add_padded_relu(const NnTensor *a, const NnTensor *b, NnTensor *out)
 	for (int y = h - 1; y >= 0; y--)
 		for (int x = w - 1; x >= 0; x--)
 		{
-			const int	inside = y < a->h && x < a->w;
-			const float *pa = a->data + ((size_t) y * a->w + x) * c;
-			const float *pb = b->data + ((size_t) y * w + x) * b->c;
-			float	   *po = out->data + ((size_t) y * w + x) * c;
+			const int	inside = y < ah && x < aw;
+			const float *pa = ad + ((size_t) y * aw + x) * c;
+			const float *pb = bd + ((size_t) y * w + x) * bc;
+			float	   *po = od + ((size_t) y * w + x) * c;
 
 			for (int j = c - 1; j >= 0; j--)
 			{
-				float		v = (inside ? pa[j] : 0.0f) + (j < b->c ? pb[j] : 0.0f);
+				float		v = (inside ? pa[j] : 0.0f) + (j < bc ? pb[j] : 0.0f);
 
 				po[j] = v > 0.0f ? v : 0.0f;
 			}
