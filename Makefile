@@ -81,3 +81,30 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 .PHONY: bench
 bench: all
 	$(MAKE) -C bench
+
+# libFuzzer harness for the image decode core (fuzz/decode_fuzz.c), seeded
+# with the shared JPEG corpus.  `make fuzz` runs it for FUZZ_SECONDS and
+# fails on any finding (crash, sanitizer report, leak, 25 s timeout); new
+# inputs go to a temporary corpus, findings and the log to fuzz/bin/.
+# libpgcommon/libpgport supply PostgreSQL's snprintf, which c.h substitutes
+# for the C library's.
+FUZZ_CORE = $(addprefix src/image/,decode.c decode_jpeg.c decode_png.c \
+	decode_webp.c exif_orientation.c jpeg_errmgr.c orient.c)
+FUZZ_SECONDS ?= 60
+FUZZ_SEEDS ?= $(wildcard $(srcdir)/../shared/data/jpeg-corpus/*/)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-Wno-ignored-attributes -DFACEREC_FUZZ -I$(srcdir)/src -I$(srcdir)/fuzz -I$(includedir_server)
+
+fuzz/bin/decode_fuzz: $(FUZZ_CORE) $(wildcard fuzz/*.c fuzz/*.h src/image/*.h)
+	mkdir -p fuzz/bin
+	clang $(FUZZ_FLAGS) $(FUZZ_CORE) fuzz/decode_fuzz.c fuzz/fuzz_port.c \
+		-o $@ -ljpeg -lpng16 -lwebp -lexif -L$(pkglibdir) -lpgcommon -lpgport
+
+.PHONY: fuzz
+fuzz: fuzz/bin/decode_fuzz
+	@corpus=$$(mktemp -d) && \
+	fuzz/bin/decode_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=25 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=fuzz/bin/ \
+		$$corpus $(FUZZ_SEEDS) > fuzz/bin/fuzz.log 2>&1; rc=$$?; rm -rf $$corpus; \
+	if [ $$rc -ne 0 ]; then tail -80 fuzz/bin/fuzz.log; echo "fuzz: FINDING (exit $$rc), see fuzz/bin/"; exit 1; fi; \
+	grep '^stat::' fuzz/bin/fuzz.log; echo "fuzz: no finding in $(FUZZ_SECONDS) s"
