@@ -17,6 +17,7 @@
 #include "miscadmin.h"
 
 #include "face/recognizer.h"
+#include "image/image.h"
 #include "type/face_embedding.h"
 
 static FaceRecognizer *recognizer = NULL;
@@ -78,4 +79,19 @@ face_chip_embedding_rgb(PG_FUNCTION_ARGS)
 				 errdetail("Expected 3 bytes (R, G, B) per pixel, rows top to bottom.")));
 	PG_RETURN_FACE_EMBEDDING_P(describe_chip((const uint8 *) VARDATA_ANY(rgb),
 											 width, height));
+}
+
+/* face_chip_embedding(image bytea): a JPEG, PNG or WebP chip */
+PG_FUNCTION_INFO_V1(face_chip_embedding_image);
+Datum
+face_chip_embedding_image(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	RgbImage   *img = image_decode((const uint8 *) VARDATA_ANY(data),
+								   VARSIZE_ANY_EXHDR(data));
+	FaceEmbedding *result = describe_chip(img->pixels, img->width, img->height);
+
+	pfree(img->pixels);
+	pfree(img);
+	PG_RETURN_FACE_EMBEDDING_P(result);
 }
