@@ -9,6 +9,8 @@
  *		  neighbours floor and ceil clamped to the last pixel, float math;
  *		- subtract the per-channel RGB mean, divide by 255.
  * The padded square is never built: samples outside the image read 0.
+ * This is deliberately not image_resize (src/image), which samples at pixel
+ * centres through an anti-aliasing pyramid: descriptors must match face-api.
  */
 #include "face/recognizer.h"
 

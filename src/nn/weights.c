@@ -52,13 +52,18 @@ read_entry(const NnWeights *w, uint32_t i, FrwEntry *e)
 	memcpy(&e->offset, p + FRW_NAME_LEN + 20, 8);
 }
 
+/* element count of e, or SIZE_MAX when it could not fit in memory */
 static size_t
 entry_count(const FrwEntry *e)
 {
 	size_t		n = 1;
 
 	for (uint32_t d = 0; d < 4; d++)
+	{
+		if (n > SIZE_MAX / sizeof(float) / e->dims[d])
+			return SIZE_MAX;
 		n *= e->dims[d];
+	}
 	return n;
 }
 
