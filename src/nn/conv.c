@@ -9,6 +9,12 @@
  * so out[M = oh*ow, N = cout] = cols[M, K = k*k*cin] . filters[K, N] with
  * no transposition of weights.  A 1x1 stride-1 convolution is already in
  * that form and goes straight to sgemm.
+ *
+ * When the filters are small, the output is computed in bands of rows so
+ * that each band's im2col columns stay in the L2 cache between being
+ * written here and packed by sgemm (the 7x7 first layer's full im2col
+ * matrix is 3 MB).  Large filters are not banded: sgemm packs the filters
+ * again on every call, and for them that stream is the bigger cost.
  */
 #include "nn/nn.h"
 
@@ -16,6 +22,9 @@
 #include <string.h>
 
 #include <cblas.h>
+
+#define BAND_FLOATS (64 * 1024)	/* im2col floats per band: 256 kB */
+#define BAND_MAX_FILTER (64 * 1024)	/* larger filters are not banded */
 
 int
 nn_conv_bind(NnConv *conv, const NnWeights *weights, const char *prefix,
@@ -105,13 +114,37 @@ tap_window(const NnConv *conv, int in_h, int in_w, int oh, int ow)
 	return win;
 }
 
+/* output rows per band for an oh x ow output with kk-long im2col rows */
+static int
+band_rows(int oh, int ow, int kk, int cout)
+{
+	int			band;
+
+	if ((size_t) kk * cout > BAND_MAX_FILTER)
+		return oh;
+	band = BAND_FLOATS / (ow * kk);
+	return band < 1 ? 1 : band > oh ? oh : band;
+}
+
 size_t
 nn_conv_scratch_size(const NnConv *conv, int in_h, int in_w)
 {
-	size_t		oh = nn_out_size(in_h, conv->k, conv->stride, conv->padding);
-	size_t		ow = nn_out_size(in_w, conv->k, conv->stride, conv->padding);
+	int			oh = nn_out_size(in_h, conv->k, conv->stride, conv->padding);
+	int			ow = nn_out_size(in_w, conv->k, conv->stride, conv->padding);
+	size_t		kk = (size_t) conv->k * conv->k * conv->cin;
+	size_t		full = (size_t) oh * ow * kk;
+	size_t		band;
 
-	return is_pointwise(conv) ? 0 : oh * ow * conv->k * conv->k * conv->cin;
+	/*
+	 * An upper bound for any tap window: a band holds at most BAND_FLOATS
+	 * or one output row, and never more than the whole output.
+	 */
+	if (is_pointwise(conv))
+		return 0;
+	if (kk * conv->cout > BAND_MAX_FILTER)
+		return full;
+	band = ow * kk > BAND_FLOATS ? ow * kk : BAND_FLOATS;
+	return band < full ? band : full;
 }
 
 /* copy n floats; runs are short, a loop the compiler inlines beats memcpy */
@@ -122,8 +155,9 @@ copy_floats(float *restrict dst, const float *restrict src, size_t n)
 		dst[i] = src[i];
 }
 
+/* im2col rows of output rows oy0 .. oy1 - 1 (of oh) into cols */
 static void
-im2col(const NnConv *conv, const NnTensor *in, int oh, int ow,
+im2col(const NnConv *conv, const NnTensor *in, int oh, int ow, int oy0, int oy1,
 	   const TapWindow *win, float *cols)
 {
 	const int	s = conv->stride;
@@ -134,7 +168,7 @@ im2col(const NnConv *conv, const NnTensor *in, int oh, int ow,
 	const size_t run = (size_t) kw * cin;	/* one tap row of a patch */
 	float	   *dst = cols;
 
-	for (int oy = 0; oy < oh; oy++)
+	for (int oy = oy0; oy < oy1; oy++)
 	{
 		for (int ox = 0; ox < ow; ox++)
 		{
@@ -187,33 +221,46 @@ add_bias_activate(float *out, size_t rows, int n, const float *bias, NnActivatio
 	}
 }
 
+static void
+multiply(const float *cols, int m, int kk, const float *filters, int cout, float *out)
+{
+	if (m == 1)
+		cblas_sgemv(CblasRowMajor, CblasTrans, kk, cout, 1.0f, filters, cout,
+					cols, 1, 0.0f, out, 1);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, cout, kk,
+					1.0f, cols, kk, filters, cout, 0.0f, out, cout);
+}
+
 void
 nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 		  NnActivation act, float *scratch)
 {
-	const float *cols = in->data;
+	const int	cout = conv->cout;
 	const float *filters = conv->filters;
-	int			kk = conv->cin;
-	int			m;
+	TapWindow	win;
+	int			kk;
+	int			band;
 
 	out->h = nn_out_size(in->h, conv->k, conv->stride, conv->padding);
 	out->w = nn_out_size(in->w, conv->k, conv->stride, conv->padding);
-	out->c = conv->cout;
-	m = out->h * out->w;
-	if (!is_pointwise(conv))
-	{
-		TapWindow	win = tap_window(conv, in->h, in->w, out->h, out->w);
-
-		im2col(conv, in, out->h, out->w, &win, scratch);
-		cols = scratch;
-		kk = (win.ky1 - win.ky0 + 1) * (win.kx1 - win.kx0 + 1) * conv->cin;
-		filters += (size_t) (win.ky0 * conv->k + win.kx0) * conv->cin * conv->cout;
-	}
-	if (m == 1)
-		cblas_sgemv(CblasRowMajor, CblasTrans, kk, conv->cout, 1.0f, filters,
-					conv->cout, cols, 1, 0.0f, out->data, 1);
+	out->c = cout;
+	if (is_pointwise(conv))
+		multiply(in->data, out->h * out->w, conv->cin, filters, cout, out->data);
 	else
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, conv->cout, kk,
-					1.0f, cols, kk, filters, conv->cout, 0.0f, out->data, conv->cout);
-	add_bias_activate(out->data, (size_t) m, conv->cout, conv->bias, act);
+	{
+		win = tap_window(conv, in->h, in->w, out->h, out->w);
+		kk = (win.ky1 - win.ky0 + 1) * (win.kx1 - win.kx0 + 1) * conv->cin;
+		filters += (size_t) (win.ky0 * conv->k + win.kx0) * conv->cin * cout;
+		band = band_rows(out->h, out->w, kk, cout);
+		for (int oy = 0; oy < out->h; oy += band)
+		{
+			int			rows = out->h - oy < band ? out->h - oy : band;
+
+			im2col(conv, in, out->h, out->w, oy, oy + rows, &win, scratch);
+			multiply(scratch, rows * out->w, kk, filters, cout,
+					 out->data + (size_t) oy * out->w * cout);
+		}
+	}
+	add_bias_activate(out->data, (size_t) out->h * out->w, cout, conv->bias, act);
 }
