@@ -53,9 +53,8 @@ nn_out_size(int in, int k, int stride, NnPadding padding)
 	return in < k ? 0 : (in - k) / stride + 1;
 }
 
-/* TensorFlow SAME puts the smaller half of the padding before */
-static int
-pad_before(int in, int out, int k, int stride, NnPadding padding)
+int
+nn_pad_before(int in, int out, int k, int stride, NnPadding padding)
 {
 	int			total;
 
@@ -103,9 +102,9 @@ tap_window(const NnConv *conv, int in_h, int in_w, int oh, int ow)
 	TapWindow	win;
 
 	valid_taps(in_h, oh, k, conv->stride,
-			   pad_before(in_h, oh, k, conv->stride, conv->padding), &win.ky0, &win.ky1);
+			   nn_pad_before(in_h, oh, k, conv->stride, conv->padding), &win.ky0, &win.ky1);
 	valid_taps(in_w, ow, k, conv->stride,
-			   pad_before(in_w, ow, k, conv->stride, conv->padding), &win.kx0, &win.kx1);
+			   nn_pad_before(in_w, ow, k, conv->stride, conv->padding), &win.kx0, &win.kx1);
 	if (win.ky0 != win.ky1 && (win.kx0 != 0 || win.kx1 != k - 1))
 	{
 		win.kx0 = 0;
@@ -162,8 +161,8 @@ im2col(const NnConv *conv, const NnTensor *in, int oh, int ow, int oy0, int oy1,
 {
 	const int	s = conv->stride;
 	const int	cin = in->c;
-	const int	top = pad_before(in->h, oh, conv->k, s, conv->padding);
-	const int	left = pad_before(in->w, ow, conv->k, s, conv->padding);
+	const int	top = nn_pad_before(in->h, oh, conv->k, s, conv->padding);
+	const int	left = nn_pad_before(in->w, ow, conv->k, s, conv->padding);
 	const int	kw = win->kx1 - win->kx0 + 1;
 	const size_t run = (size_t) kw * cin;	/* one tap row of a patch */
 	float	   *dst = cols;

@@ -83,6 +83,9 @@ extern int	nn_conv_bind(NnConv *conv, const NnWeights *weights, const char *pref
 /* output height or width of conv or pooling over in */
 extern int	nn_out_size(int in, int k, int stride, NnPadding padding);
 
+/* padding before the input (top or left): SAME puts the smaller half there */
+extern int	nn_pad_before(int in, int out, int k, int stride, NnPadding padding);
+
 /* floats of scratch that nn_conv2d needs for an in_h x in_w input */
 extern size_t nn_conv_scratch_size(const NnConv *conv, int in_h, int in_w);
 

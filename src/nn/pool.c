@@ -18,11 +18,8 @@ nn_max_pool(const NnTensor *in, NnTensor *out, int k, int stride, NnPadding padd
 	out->h = nn_out_size(in->h, k, stride, padding);
 	out->w = nn_out_size(in->w, k, stride, padding);
 	out->c = c;
-	/* TensorFlow SAME: the smaller half of the padding goes before */
-	top = padding == NN_PAD_SAME ? ((out->h - 1) * stride + k - in->h) / 2 : 0;
-	left = padding == NN_PAD_SAME ? ((out->w - 1) * stride + k - in->w) / 2 : 0;
-	top = top > 0 ? top : 0;
-	left = left > 0 ? left : 0;
+	top = nn_pad_before(in->h, out->h, k, stride, padding);
+	left = nn_pad_before(in->w, out->w, k, stride, padding);
 	for (int oy = 0; oy < out->h; oy++)
 		for (int ox = 0; ox < out->w; ox++)
 		{
