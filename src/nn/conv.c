@@ -201,26 +201,6 @@ im2col(const NnConv *conv, const NnTensor *in, int oh, int ow, int oy0, int oy1,
 }
 
 static void
-add_bias_activate(float *out, size_t rows, int n, const float *bias, NnActivation act)
-{
-	for (size_t r = 0; r < rows; r++)
-	{
-		float	   *o = out + r * n;
-
-		if (act == NN_ACT_RELU)
-			for (int j = 0; j < n; j++)
-			{
-				float		v = o[j] + bias[j];
-
-				o[j] = v > 0.0f ? v : 0.0f;
-			}
-		else
-			for (int j = 0; j < n; j++)
-				o[j] += bias[j];
-	}
-}
-
-static void
 multiply(const float *cols, int m, int kk, const float *filters, int cout, float *out)
 {
 	if (m == 1)
@@ -261,5 +241,5 @@ nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 					 out->data + (size_t) oy * out->w * cout);
 		}
 	}
-	add_bias_activate(out->data, (size_t) out->h * out->w, cout, conv->bias, act);
+	nn_bias_activate(out->data, (size_t) out->h * out->w, cout, conv->bias, act);
 }

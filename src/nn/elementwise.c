@@ -1,12 +1,48 @@
 /*
  * elementwise.c
- *		Residual additions with ReLU, plain and with zero padding.
+ *		Bias + activation after a layer, and residual additions with ReLU,
+ *		plain and with zero padding.
  *
  * Data pointers are copied into locals first: PostgreSQL builds with
  * -fno-strict-aliasing, under which a store through x->data could change
  * x->data itself, and the loops would not vectorize.
  */
 #include "nn/nn.h"
+
+void
+nn_bias_activate(float *x, size_t rows, int n, const float *bias, NnActivation act)
+{
+	for (size_t r = 0; r < rows; r++)
+	{
+		float	   *restrict o = x + r * n;
+
+		/* one simple loop per case, each vectorizes */
+		if (bias != NULL)
+			for (int j = 0; j < n; j++)
+				o[j] += bias[j];
+		switch (act)
+		{
+			case NN_ACT_NONE:
+				break;
+			case NN_ACT_RELU:
+				for (int j = 0; j < n; j++)
+					o[j] = o[j] > 0.0f ? o[j] : 0.0f;
+				break;
+			case NN_ACT_RELU6:
+				for (int j = 0; j < n; j++)
+				{
+					float		v = o[j] > 0.0f ? o[j] : 0.0f;
+
+					o[j] = v < 6.0f ? v : 6.0f;
+				}
+				break;
+			case NN_ACT_LEAKY:
+				for (int j = 0; j < n; j++)
+					o[j] = o[j] > 0.0f ? o[j] : NN_LEAKY_SLOPE * o[j];
+				break;
+		}
+	}
+}
 
 void
 nn_add_relu(NnTensor *x, const NnTensor *y)

@@ -60,8 +60,12 @@ typedef enum NnPadding
 typedef enum NnActivation
 {
 	NN_ACT_NONE,
-	NN_ACT_RELU
+	NN_ACT_RELU,				/* max(x, 0) */
+	NN_ACT_RELU6,				/* min(max(x, 0), 6) (MobileNet) */
+	NN_ACT_LEAKY				/* x > 0 ? x : NN_LEAKY_SLOPE * x (tiny YOLO) */
 } NnActivation;
+
+#define NN_LEAKY_SLOPE 0.1f
 
 /* a convolution with bias (any affine scale already folded in) */
 typedef struct NnConv
@@ -92,6 +96,25 @@ extern size_t nn_conv_scratch_size(const NnConv *conv, int in_h, int in_w);
 /* out = act(conv(in) + bias); sets out's shape; out must not alias in */
 extern void nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 					  NnActivation act, float *scratch);
+
+/* a depthwise convolution: one k x k filter per channel */
+typedef struct NnDepthwise
+{
+	int			k;
+	int			c;
+	int			stride;
+	NnPadding	padding;
+	const float *filters;		/* [k, k, c, 1] */
+	const float *bias;			/* [c], or NULL for none */
+} NnDepthwise;
+
+/* out = act(depthwise(in) + bias); sets out's shape; out must not alias in */
+extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
+								NnTensor *out, NnActivation act);
+
+/* rows x n values: x = act(x + bias) per row (bias [n], or NULL) */
+extern void nn_bias_activate(float *x, size_t rows, int n, const float *bias,
+							 NnActivation act);
 
 /* k x k max pooling (padding counts as -infinity); sets out's shape */
 extern void nn_max_pool(const NnTensor *in, NnTensor *out, int k, int stride,
