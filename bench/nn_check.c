@@ -78,111 +78,146 @@ compare(const char *what, const NnTensor *got, const float *want, int h, int w, 
 	}
 }
 
+/* one layer under test: random input, output buffers, TF geometry */
+typedef struct Case
+{
+	NnTensor	in;
+	NnTensor	out;
+	float	   *want;			/* the direct loops' answer, oh x ow x cout */
+	int			k,
+				stride,
+				oh,
+				ow,
+				top,
+				left,
+				cout;
+} Case;
+
+static void
+case_begin(Case *t, int ih, int iw, int cin, int k, int stride, NnPadding p, int cout)
+{
+	t->in = (NnTensor) {ih, iw, cin, random_floats((size_t) ih * iw * cin)};
+	t->k = k;
+	t->stride = stride;
+	t->cout = cout;
+	tf_geometry(ih, k, stride, p, &t->oh, &t->top);
+	tf_geometry(iw, k, stride, p, &t->ow, &t->left);
+	t->want = malloc(sizeof(float) * t->oh * t->ow * cout);
+	t->out = (NnTensor) {0, 0, 0, malloc(sizeof(float) * t->oh * t->ow * cout)};
+}
+
+/* the input pixel under tap (ky, kx) of output (oy, ox), NULL on padding */
+static const float *
+tap(const Case *t, int oy, int ox, int ky, int kx)
+{
+	int			y = oy * t->stride - t->top + ky;
+	int			x = ox * t->stride - t->left + kx;
+
+	if (y < 0 || y >= t->in.h || x < 0 || x >= t->in.w)
+		return NULL;
+	return t->in.data + ((size_t) y * t->in.w + x) * t->in.c;
+}
+
+static void
+case_end(Case *t, const char *what)
+{
+	compare(what, &t->out, t->want, t->oh, t->ow, t->cout);
+	free(t->in.data);
+	free(t->out.data);
+	free(t->want);
+}
+
+static const char *
+padding_name(NnPadding p)
+{
+	return p == NN_PAD_SAME ? "SAME" : "VALID";
+}
+
 static void
 check_conv(int ih, int iw, int cin, int k, int cout, int s, NnPadding p, NnActivation act)
 {
 	NnConv		conv = {k, cin, cout, s, p, NULL, NULL};
-	NnTensor	in = {ih, iw, cin, random_floats((size_t) ih * iw * cin)};
-	NnTensor	out = {0, 0, 0, NULL};
-	int			oh, ow, top, left;
-	float	   *want;
+	float	   *filters = random_floats((size_t) k * k * cin * cout);
+	float	   *bias = random_floats(cout);
+	float	   *scratch;
+	Case		t;
 	char		what[128];
 
-	conv.filters = random_floats((size_t) k * k * cin * cout);
-	conv.bias = random_floats(cout);
-	tf_geometry(ih, k, s, p, &oh, &top);
-	tf_geometry(iw, k, s, p, &ow, &left);
-	want = malloc(sizeof(float) * oh * ow * cout);
-	out.data = malloc(sizeof(float) * oh * ow * cout);
-	for (int oy = 0; oy < oh; oy++)
-		for (int ox = 0; ox < ow; ox++)
+	conv.filters = filters;
+	conv.bias = bias;
+	case_begin(&t, ih, iw, cin, k, s, p, cout);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
 			for (int co = 0; co < cout; co++)
 			{
-				double		v = conv.bias[co];
+				double		v = bias[co];
 
 				for (int ky = 0; ky < k; ky++)
 					for (int kx = 0; kx < k; kx++)
-						for (int ci = 0; ci < cin; ci++)
-						{
-							int			y = oy * s - top + ky;
-							int			x = ox * s - left + kx;
+					{
+						const float *px = tap(&t, oy, ox, ky, kx);
 
-							if (y >= 0 && y < ih && x >= 0 && x < iw)
-								v += (double) in.data[((size_t) y * iw + x) * cin + ci] *
-									conv.filters[(((size_t) ky * k + kx) * cin + ci) * cout + co];
-						}
-				want[((size_t) oy * ow + ox) * cout + co] = activate(v, act);
+						for (int ci = 0; px && ci < cin; ci++)
+							v += (double) px[ci] *
+								filters[(((size_t) ky * k + kx) * cin + ci) * cout + co];
+					}
+				t.want[((size_t) oy * t.ow + ox) * cout + co] = activate(v, act);
 			}
-	{
-		float	   *scratch = malloc(sizeof(float) * (nn_conv_scratch_size(&conv, ih, iw) + 1));
-
-		nn_conv2d(&conv, &in, &out, act, scratch);
-		free(scratch);
-	}
+	scratch = malloc(sizeof(float) * (nn_conv_scratch_size(&conv, ih, iw) + 1));
+	nn_conv2d(&conv, &t.in, &t.out, act, scratch);
 	snprintf(what, sizeof(what), "conv %dx%dx%d k%d s%d %s -> %d, act %d",
-			 ih, iw, cin, k, s, p == NN_PAD_SAME ? "SAME" : "VALID", cout, act);
-	compare(what, &out, want, oh, ow, cout);
-	free(in.data); free(out.data); free(want);
-	free((void *) conv.filters); free((void *) conv.bias);
+			 ih, iw, cin, k, s, padding_name(p), cout, act);
+	case_end(&t, what);
+	free(scratch);
+	free(filters);
+	free(bias);
 }
 
 static void
 check_depthwise(int ih, int iw, int c, int k, int s, NnPadding p, int with_bias, NnActivation act)
 {
 	NnDepthwise dw = {k, c, s, p, NULL, NULL};
-	NnTensor	in = {ih, iw, c, random_floats((size_t) ih * iw * c)};
-	NnTensor	out = {0, 0, 0, NULL};
-	int			oh, ow, top, left;
-	float	   *want;
+	float	   *filters = random_floats((size_t) k * k * c);
+	float	   *bias = with_bias ? random_floats(c) : NULL;
+	Case		t;
 	char		what[128];
 
-	dw.filters = random_floats((size_t) k * k * c);
-	dw.bias = with_bias ? random_floats(c) : NULL;
-	tf_geometry(ih, k, s, p, &oh, &top);
-	tf_geometry(iw, k, s, p, &ow, &left);
-	want = malloc(sizeof(float) * oh * ow * c);
-	out.data = malloc(sizeof(float) * oh * ow * c);
-	for (int oy = 0; oy < oh; oy++)
-		for (int ox = 0; ox < ow; ox++)
+	dw.filters = filters;
+	dw.bias = bias;
+	case_begin(&t, ih, iw, c, k, s, p, c);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
 			for (int ch = 0; ch < c; ch++)
 			{
-				double		v = dw.bias ? dw.bias[ch] : 0;
+				double		v = bias ? bias[ch] : 0;
 
 				for (int ky = 0; ky < k; ky++)
 					for (int kx = 0; kx < k; kx++)
 					{
-						int			y = oy * s - top + ky;
-						int			x = ox * s - left + kx;
+						const float *px = tap(&t, oy, ox, ky, kx);
 
-						if (y >= 0 && y < ih && x >= 0 && x < iw)
-							v += (double) in.data[((size_t) y * iw + x) * c + ch] *
-								dw.filters[((size_t) ky * k + kx) * c + ch];
+						if (px)
+							v += (double) px[ch] * filters[((size_t) ky * k + kx) * c + ch];
 					}
-				want[((size_t) oy * ow + ox) * c + ch] = activate(v, act);
+				t.want[((size_t) oy * t.ow + ox) * c + ch] = activate(v, act);
 			}
-	nn_depthwise_conv2d(&dw, &in, &out, act);
+	nn_depthwise_conv2d(&dw, &t.in, &t.out, act);
 	snprintf(what, sizeof(what), "depthwise %dx%dx%d k%d s%d %s bias %d act %d",
-			 ih, iw, c, k, s, p == NN_PAD_SAME ? "SAME" : "VALID", with_bias, act);
-	compare(what, &out, want, oh, ow, c);
-	free(in.data); free(out.data); free(want);
-	free((void *) dw.filters); free((void *) dw.bias);
+			 ih, iw, c, k, s, padding_name(p), with_bias, act);
+	case_end(&t, what);
+	free(filters);
+	free(bias);
 }
 
 static void
 check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
 {
-	NnTensor	in = {ih, iw, c, random_floats((size_t) ih * iw * c)};
-	NnTensor	out = {0, 0, 0, NULL};
-	int			oh, ow, top, left;
-	float	   *want;
+	Case		t;
 	char		what[128];
 
-	tf_geometry(ih, k, s, p, &oh, &top);
-	tf_geometry(iw, k, s, p, &ow, &left);
-	want = malloc(sizeof(float) * oh * ow * c);
-	out.data = malloc(sizeof(float) * oh * ow * c);
-	for (int oy = 0; oy < oh; oy++)
-		for (int ox = 0; ox < ow; ox++)
+	case_begin(&t, ih, iw, c, k, s, p, c);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
 			for (int ch = 0; ch < c; ch++)
 			{
 				double		v = average ? 0 : -INFINITY;
@@ -190,25 +225,20 @@ check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
 				for (int ky = 0; ky < k; ky++)
 					for (int kx = 0; kx < k; kx++)
 					{
-						int			y = oy * s - top + ky;
-						int			x = ox * s - left + kx;
-						double		e;
+						const float *px = tap(&t, oy, ox, ky, kx);
 
-						if (y < 0 || y >= ih || x < 0 || x >= iw)
-							continue;
-						e = in.data[((size_t) y * iw + x) * c + ch];
-						v = average ? v + e : (e > v ? e : v);
+						if (px)
+							v = average ? v + px[ch] : (px[ch] > v ? px[ch] : v);
 					}
-				want[((size_t) oy * ow + ox) * c + ch] = average ? v / (k * k) : v;
+				t.want[((size_t) oy * t.ow + ox) * c + ch] = average ? v / (k * k) : v;
 			}
 	if (average)
-		nn_avg_pool(&in, &out, k, s);
+		nn_avg_pool(&t.in, &t.out, k, s);
 	else
-		nn_max_pool(&in, &out, k, s, p);
+		nn_max_pool(&t.in, &t.out, k, s, p);
 	snprintf(what, sizeof(what), "%s pool %dx%dx%d k%d s%d %s", average ? "avg" : "max",
-			 ih, iw, c, k, s, p == NN_PAD_SAME ? "SAME" : "VALID");
-	compare(what, &out, want, oh, ow, c);
-	free(in.data); free(out.data); free(want);
+			 ih, iw, c, k, s, padding_name(p));
+	case_end(&t, what);
 }
 
 int
