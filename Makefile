@@ -32,9 +32,46 @@ PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter \
 SHLIB_LINK = -ljpeg -lpng16 -lwebp -lexif \
 	-L$(OPENBLAS_SERIAL) -l:libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_SERIAL) -lm
 
+# The model weights: each shipped manifest + .bin becomes a .frw file that
+# backends map read-only (tools/convert-model.py; models/README.md).  They are
+# installed beside the control file, where only the installation's owner can
+# put them; the server never reads a model from any other path.
+MODELS = face_recognition_model face_landmark_68_model face_landmark_68_tiny_model \
+	ssd_mobilenetv1_model tiny_face_detector_model
+MODEL_FILES = $(MODELS:%=models/%.frw)
+MODEL_DIR = extension/facerec_models
+# numpy comes from Debian's python3-numpy: use that interpreter, not a PATH one
+FACEREC_PYTHON ?= /usr/bin/python3
+EXTRA_CLEAN = $(MODEL_FILES)
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The inference loops (ReLU, residual adds, im2col) need the vectorizer: at
+# -O2 every ReLU is a mispredicted branch per element (2 ms per descriptor).
+NN_OBJS = $(patsubst %.c,%.o,$(wildcard src/nn/*.c) src/face/recognizer.c src/face/chip_input.c)
+$(NN_OBJS): CFLAGS += -O3
+
+all: $(MODEL_FILES)
+
+models/%.frw: models/%-weights_manifest.json models/%.bin tools/convert-model.py
+	$(FACEREC_PYTHON) tools/convert-model.py $< $@
+
+install: install-models
+installdirs: installdirs-models
+uninstall: uninstall-models
+
+installdirs-models:
+	$(MKDIR_P) '$(DESTDIR)$(datadir)/$(MODEL_DIR)'
+
+install-models: $(MODEL_FILES) installdirs-models
+	$(INSTALL_DATA) $(MODEL_FILES) '$(DESTDIR)$(datadir)/$(MODEL_DIR)/'
+
+uninstall-models:
+	rm -f $(addprefix '$(DESTDIR)$(datadir)/$(MODEL_DIR)'/, $(notdir $(MODEL_FILES)))
+
+.PHONY: install-models installdirs-models uninstall-models
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	{ printf '%s\n' '-- generated from $(SQL_PARTS); edit those files' \

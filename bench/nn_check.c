@@ -1,0 +1,273 @@
+/*
+ * nn_check.c
+ *		The engine's layers against direct textbook loops on random data, for
+ *		shapes the recognition net does not reach: SAME/VALID, strides 1 and
+ *		2, odd sizes, 1x1 inputs under 3x3 kernels (tap pruning), single
+ *		output pixels (sgemv), banded im2col, every activation, depthwise
+ *		convolution and pooling.  Prints the largest error and exits 1 when
+ *		any value is off by more than 1e-4 relative.  Run by tools/run-tests.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nn/nn.h"
+
+static int	failures = 0;
+static int	cases = 0;
+static double worst = 0;
+
+static float *
+random_floats(size_t n)
+{
+	float	   *x = malloc(n * sizeof(float) + 64);
+
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float) rand() / RAND_MAX * 2.0f - 1.0f;
+	return x;
+}
+
+/* TensorFlow's rule, written out independently of the engine */
+static void
+tf_geometry(int in, int k, int s, NnPadding p, int *out, int *before)
+{
+	int			total;
+
+	*out = p == NN_PAD_SAME ? (in + s - 1) / s : (in - k) / s + 1;
+	total = (*out - 1) * s + k - in;
+	*before = p == NN_PAD_SAME && total > 0 ? total / 2 : 0;
+}
+
+static double
+activate(double v, NnActivation act)
+{
+	switch (act)
+	{
+		case NN_ACT_RELU:
+			return v > 0 ? v : 0;
+		case NN_ACT_RELU6:
+			return v < 0 ? 0 : v > 6 ? 6 : v;
+		case NN_ACT_LEAKY:
+			return v > 0 ? v : 0.1 * v;
+		default:
+			return v;
+	}
+}
+
+static void
+compare(const char *what, const NnTensor *got, const float *want, int h, int w, int c)
+{
+	cases++;
+	if (got->h != h || got->w != w || got->c != c)
+	{
+		printf("FAIL %s: shape %dx%dx%d, want %dx%dx%d\n", what, got->h, got->w, got->c, h, w, c);
+		failures++;
+		return;
+	}
+	for (size_t i = 0; i < (size_t) h * w * c; i++)
+	{
+		double		err = fabs(got->data[i] - want[i]) / (1.0 + fabs(want[i]));
+
+		worst = err > worst ? err : worst;
+		if (err > 1e-4)
+		{
+			printf("FAIL %s: element %zu is %g, want %g\n", what, i, got->data[i], want[i]);
+			failures++;
+			return;
+		}
+	}
+}
+
+/* one layer under test: random input, output buffers, TF geometry */
+typedef struct Case
+{
+	NnTensor	in;
+	NnTensor	out;
+	float	   *want;			/* the direct loops' answer, oh x ow x cout */
+	int			k,
+				stride,
+				oh,
+				ow,
+				top,
+				left,
+				cout;
+} Case;
+
+static void
+case_begin(Case *t, int ih, int iw, int cin, int k, int stride, NnPadding p, int cout)
+{
+	t->in = (NnTensor) {ih, iw, cin, random_floats((size_t) ih * iw * cin)};
+	t->k = k;
+	t->stride = stride;
+	t->cout = cout;
+	tf_geometry(ih, k, stride, p, &t->oh, &t->top);
+	tf_geometry(iw, k, stride, p, &t->ow, &t->left);
+	t->want = malloc(sizeof(float) * t->oh * t->ow * cout);
+	t->out = (NnTensor) {0, 0, 0, malloc(sizeof(float) * t->oh * t->ow * cout)};
+}
+
+/* the input pixel under tap (ky, kx) of output (oy, ox), NULL on padding */
+static const float *
+tap(const Case *t, int oy, int ox, int ky, int kx)
+{
+	int			y = oy * t->stride - t->top + ky;
+	int			x = ox * t->stride - t->left + kx;
+
+	if (y < 0 || y >= t->in.h || x < 0 || x >= t->in.w)
+		return NULL;
+	return t->in.data + ((size_t) y * t->in.w + x) * t->in.c;
+}
+
+static void
+case_end(Case *t, const char *what)
+{
+	compare(what, &t->out, t->want, t->oh, t->ow, t->cout);
+	free(t->in.data);
+	free(t->out.data);
+	free(t->want);
+}
+
+static const char *
+padding_name(NnPadding p)
+{
+	return p == NN_PAD_SAME ? "SAME" : "VALID";
+}
+
+static void
+check_conv(int ih, int iw, int cin, int k, int cout, int s, NnPadding p, NnActivation act)
+{
+	NnConv		conv = {k, cin, cout, s, p, NULL, NULL};
+	float	   *filters = random_floats((size_t) k * k * cin * cout);
+	float	   *bias = random_floats(cout);
+	float	   *scratch;
+	Case		t;
+	char		what[128];
+
+	conv.filters = filters;
+	conv.bias = bias;
+	case_begin(&t, ih, iw, cin, k, s, p, cout);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
+			for (int co = 0; co < cout; co++)
+			{
+				double		v = bias[co];
+
+				for (int ky = 0; ky < k; ky++)
+					for (int kx = 0; kx < k; kx++)
+					{
+						const float *px = tap(&t, oy, ox, ky, kx);
+
+						for (int ci = 0; px && ci < cin; ci++)
+							v += (double) px[ci] *
+								filters[(((size_t) ky * k + kx) * cin + ci) * cout + co];
+					}
+				t.want[((size_t) oy * t.ow + ox) * cout + co] = activate(v, act);
+			}
+	scratch = malloc(sizeof(float) * (nn_conv_scratch_size(&conv, ih, iw) + 1));
+	nn_conv2d(&conv, &t.in, &t.out, act, scratch);
+	snprintf(what, sizeof(what), "conv %dx%dx%d k%d s%d %s -> %d, act %d",
+			 ih, iw, cin, k, s, padding_name(p), cout, act);
+	case_end(&t, what);
+	free(scratch);
+	free(filters);
+	free(bias);
+}
+
+static void
+check_depthwise(int ih, int iw, int c, int k, int s, NnPadding p, int with_bias, NnActivation act)
+{
+	NnDepthwise dw = {k, c, s, p, NULL, NULL};
+	float	   *filters = random_floats((size_t) k * k * c);
+	float	   *bias = with_bias ? random_floats(c) : NULL;
+	Case		t;
+	char		what[128];
+
+	dw.filters = filters;
+	dw.bias = bias;
+	case_begin(&t, ih, iw, c, k, s, p, c);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
+			for (int ch = 0; ch < c; ch++)
+			{
+				double		v = bias ? bias[ch] : 0;
+
+				for (int ky = 0; ky < k; ky++)
+					for (int kx = 0; kx < k; kx++)
+					{
+						const float *px = tap(&t, oy, ox, ky, kx);
+
+						if (px)
+							v += (double) px[ch] * filters[((size_t) ky * k + kx) * c + ch];
+					}
+				t.want[((size_t) oy * t.ow + ox) * c + ch] = activate(v, act);
+			}
+	nn_depthwise_conv2d(&dw, &t.in, &t.out, act);
+	snprintf(what, sizeof(what), "depthwise %dx%dx%d k%d s%d %s bias %d act %d",
+			 ih, iw, c, k, s, padding_name(p), with_bias, act);
+	case_end(&t, what);
+	free(filters);
+	free(bias);
+}
+
+static void
+check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
+{
+	Case		t;
+	char		what[128];
+
+	case_begin(&t, ih, iw, c, k, s, p, c);
+	for (int oy = 0; oy < t.oh; oy++)
+		for (int ox = 0; ox < t.ow; ox++)
+			for (int ch = 0; ch < c; ch++)
+			{
+				double		v = average ? 0 : -INFINITY;
+
+				for (int ky = 0; ky < k; ky++)
+					for (int kx = 0; kx < k; kx++)
+					{
+						const float *px = tap(&t, oy, ox, ky, kx);
+
+						if (px)
+							v = average ? v + px[ch] : (px[ch] > v ? px[ch] : v);
+					}
+				t.want[((size_t) oy * t.ow + ox) * c + ch] = average ? v / (k * k) : v;
+			}
+	if (average)
+		nn_avg_pool(&t.in, &t.out, k, s);
+	else
+		nn_max_pool(&t.in, &t.out, k, s, p);
+	snprintf(what, sizeof(what), "%s pool %dx%dx%d k%d s%d %s", average ? "avg" : "max",
+			 ih, iw, c, k, s, padding_name(p));
+	case_end(&t, what);
+}
+
+int
+main(void)
+{
+	srand(42);
+	for (NnActivation act = NN_ACT_NONE; act <= NN_ACT_LEAKY; act++)
+	{
+		check_conv(9, 7, 5, 3, 6, 1, NN_PAD_SAME, act);
+		check_depthwise(9, 7, 6, 3, 1, NN_PAD_SAME, 1, act);
+	}
+	check_conv(9, 7, 5, 3, 6, 2, NN_PAD_SAME, NN_ACT_RELU);	/* pads bottom/right only */
+	check_conv(8, 8, 4, 3, 5, 2, NN_PAD_SAME, NN_ACT_NONE);	/* odd padding: after */
+	check_conv(9, 8, 3, 3, 4, 2, NN_PAD_VALID, NN_ACT_NONE);
+	check_conv(1, 1, 8, 3, 5, 1, NN_PAD_SAME, NN_ACT_NONE);	/* centre tap only */
+	check_conv(1, 4, 8, 3, 5, 1, NN_PAD_SAME, NN_ACT_NONE);	/* one tap row */
+	check_conv(4, 4, 8, 3, 5, 2, NN_PAD_VALID, NN_ACT_NONE);	/* one pixel: sgemv */
+	check_conv(60, 60, 3, 7, 4, 2, NN_PAD_VALID, NN_ACT_RELU);	/* several bands */
+	check_conv(5, 5, 4, 1, 7, 1, NN_PAD_SAME, NN_ACT_RELU6);	/* pointwise */
+	check_conv(6, 6, 4, 1, 7, 2, NN_PAD_SAME, NN_ACT_NONE);	/* strided 1x1 */
+	check_depthwise(9, 7, 6, 3, 2, NN_PAD_SAME, 0, NN_ACT_NONE);
+	check_depthwise(8, 8, 6, 3, 2, NN_PAD_VALID, 1, NN_ACT_RELU6);
+	check_depthwise(8, 8, 6, 3, 2, NN_PAD_SAME, 1, NN_ACT_LEAKY);
+	check_depthwise(1, 1, 6, 3, 1, NN_PAD_SAME, 1, NN_ACT_NONE);
+	check_pool(8, 7, 3, 2, 2, NN_PAD_SAME, 0);
+	check_pool(7, 7, 3, 3, 1, NN_PAD_SAME, 0);
+	check_pool(9, 9, 3, 3, 2, NN_PAD_VALID, 0);
+	check_pool(9, 8, 5, 2, 2, NN_PAD_VALID, 1);
+	printf("nn layers vs direct loops: %d cases, largest relative error %.1e%s\n",
+		   cases, worst, failures ? ", FAILED" : "");
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * recognizer_bench.c
+ *		The recognition network without a server: milliseconds per
+ *		descriptor on one thread (median of many runs), achieved GFLOP/s,
+ *		the OpenBLAS kernel in use, and the largest difference from the
+ *		reference descriptors in tools/reference/fixtures.
+ *
+ *   recognizer_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "face/recognizer.h"
+
+/* 270.9 M multiply-adds per descriptor (docs: face-models.md) */
+#define DESCRIPTOR_GFLOP 0.5418
+
+extern char *openblas_get_corename(void);
+extern char *openblas_get_config(void);
+
+static uint8_t *
+read_fixture(const char *path, int *w, int *h)
+{
+	const char *dims = strrchr(path, '/');
+	FILE	   *f;
+	uint8_t    *rgb;
+	size_t		n;
+
+	dims = strchr(dims ? dims : path, '.');
+	if (dims == NULL || sscanf(dims, ".%dx%d.rgb", w, h) != 2 || *w <= 0 || *h <= 0)
+	{
+		fprintf(stderr, "%s: name must end in .WxH.rgb\n", path);
+		exit(1);
+	}
+	n = (size_t) *w * *h * 3;
+	rgb = malloc(n);
+	f = fopen(path, "rb");
+	if (f == NULL || fread(rgb, 1, n, f) != n)
+	{
+		fprintf(stderr, "%s: cannot read %zu bytes\n", path, n);
+		exit(1);
+	}
+	fclose(f);
+	return rgb;
+}
+
+/* largest |ours - reference| against NAME.descriptor, or -1 when absent */
+static double
+reference_diff(const char *rgb_path, const float *d)
+{
+	char		path[4096];
+	char	   *dot;
+	FILE	   *f;
+	double		worst = 0;
+
+	snprintf(path, sizeof(path), "%s", rgb_path);
+	dot = strstr(path, ".rgb");
+	if (dot == NULL)
+		return -1;
+	*dot = '\0';
+	dot = strrchr(path, '.');
+	snprintf(dot, sizeof(path) - (dot - path), ".descriptor");
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fgetc(f) != '[')
+		return -1;
+	for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)
+	{
+		double		ref;
+
+		if (fscanf(f, "%lf%*c", &ref) != 1)
+			return -1;
+		worst = fmax(worst, fabs(ref - d[i]));
+	}
+	fclose(f);
+	return worst;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+int
+main(int argc, char **argv)
+{
+	FaceRecognizer *rec;
+	NnError		err;
+	int			runs;
+	double		t0;
+	double		open_ms;
+
+	if (argc < 4)
+	{
+		fprintf(stderr, "usage: %s WEIGHTS.frw RUNS FIXTURE.WxH.rgb...\n", argv[0]);
+		return 2;
+	}
+	runs = atoi(argv[2]);
+	t0 = now_ms();
+	rec = face_recognizer_open(argv[1], &err);
+	if (rec == NULL)
+	{
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	open_ms = now_ms() - t0;
+	printf("OpenBLAS %s, kernel %s\n", openblas_get_config(), openblas_get_corename());
+	printf("open (map weights, allocate buffers): %.2f ms\n", open_ms);
+	for (int a = 3; a < argc; a++)
+	{
+		int			w,
+					h;
+		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
+		float		d[FACE_DESCRIPTOR_DIM];
+		double	   *ms = malloc(sizeof(double) * (runs > 0 ? runs : 1));
+		double		norm = 0,
+					diff;
+
+		t0 = now_ms();
+		face_recognizer_describe(rec, rgb, w, h, d);
+		printf("%s: first call %.2f ms", strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
+			   now_ms() - t0);
+		for (int i = 0; i < runs; i++)
+		{
+			t0 = now_ms();
+			face_recognizer_describe(rec, rgb, w, h, d);
+			ms[i] = now_ms() - t0;
+		}
+		for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)
+			norm += (double) d[i] * d[i];
+		printf(", norm %.4f", sqrt(norm));
+		diff = reference_diff(argv[a], d);
+		if (diff >= 0)
+			printf(", max |ours - reference| %.2e", diff);
+		if (runs > 0)
+		{
+			qsort(ms, runs, sizeof(double), cmp_double);
+			printf(", median %.3f ms over %d runs (min %.3f), %.1f GFLOP/s",
+				   ms[runs / 2], runs, ms[0], DESCRIPTOR_GFLOP / ms[runs / 2] * 1e3);
+		}
+		printf("\n");
+		free(ms);
+		free(rgb);
+	}
+	face_recognizer_close(rec);
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * chip_input.c
+ *		The recognition net's input exactly as face-api builds it
+ *		(NetInput.toBatchTensor(150, true), then normalize and / 255):
+ *		- pad to a square with zeros; the larger half of an odd padding goes
+ *		  after the image (JavaScript's Math.round of half the difference);
+ *		- resize bilinearly to 150x150 when the square is another size, with
+ *		  align_corners and half_pixel_centers false: source = dst * in/out,
+ *		  neighbours floor and ceil clamped to the last pixel, float math;
+ *		- subtract the per-channel RGB mean, divide by 255.
+ * The padded square is never built: samples outside the image read 0.
+ * This is deliberately not image_resize (src/image), which samples at pixel
+ * centres through an anti-aliasing pyramid: descriptors must match face-api.
+ */
+#include "face/recognizer.h"
+
+static const float chip_mean[3] = {122.782f, 117.001f, 104.298f};
+
+/* an image seen through its zero padding */
+typedef struct PaddedImage
+{
+	const uint8_t *rgb;
+	int			width;
+	int			height;
+	int			left;			/* padding before the image, columns */
+	int			top;			/* padding before the image, rows */
+} PaddedImage;
+
+static inline float
+padded_sample(const PaddedImage *im, int x, int y, int ch)
+{
+	x -= im->left;
+	y -= im->top;
+	if (x < 0 || y < 0 || x >= im->width || y >= im->height)
+		return 0.0f;
+	return (float) im->rgb[((size_t) y * im->width + x) * 3 + ch];
+}
+
+void
+face_chip_input(const uint8_t *rgb, int width, int height,
+				float chip[FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3])
+{
+	const int	side = width > height ? width : height;
+	const int	diff = side - (width < height ? width : height);
+	const int	before = diff - (diff + 1) / 2;	/* Math.round(diff / 2) after */
+	const float scale = (float) side / (float) FACE_CHIP_SIZE;
+	PaddedImage im = {rgb, width, height, 0, 0};
+
+	if (width < height)
+		im.left = before;
+	else
+		im.top = before;
+
+	for (int y = 0; y < FACE_CHIP_SIZE; y++)
+	{
+		const float sy = (float) y * scale;
+		const int	y0 = (int) sy;
+		const int	y1 = y0 + 1 < side ? y0 + 1 : side - 1;
+		const float fy = sy - (float) y0;
+
+		for (int x = 0; x < FACE_CHIP_SIZE; x++)
+		{
+			const float sx = (float) x * scale;
+			const int	x0 = (int) sx;
+			const int	x1 = x0 + 1 < side ? x0 + 1 : side - 1;
+			const float fx = sx - (float) x0;
+			float	   *out = chip + ((size_t) y * FACE_CHIP_SIZE + x) * 3;
+
+			for (int ch = 0; ch < 3; ch++)
+			{
+				float		v;
+
+				if (side == FACE_CHIP_SIZE)
+					v = padded_sample(&im, x, y, ch);
+				else
+				{
+					float		tl = padded_sample(&im, x0, y0, ch);
+					float		tr = padded_sample(&im, x1, y0, ch);
+					float		bl = padded_sample(&im, x0, y1, ch);
+					float		br = padded_sample(&im, x1, y1, ch);
+					float		t = tl + (tr - tl) * fx;
+					float		b = bl + (br - bl) * fx;
+
+					v = t + (b - t) * fy;
+				}
+				out[ch] = (v - chip_mean[ch]) / 255.0f;
+			}
+		}
+	}
+}

@@ -1,0 +1,40 @@
+/*
+ * recognizer.h
+ *		The face recognition network (face-api's port of dlib's ResNet-29):
+ *		a 150x150 face chip in, a 128-d descriptor out.  Plain C on top of
+ *		src/nn, so that bench/ can drive it without a server.
+ */
+#ifndef FACEREC_RECOGNIZER_H
+#define FACEREC_RECOGNIZER_H
+
+#include <stdint.h>
+
+#include "nn/nn.h"
+
+#define FACE_CHIP_SIZE 150
+#define FACE_DESCRIPTOR_DIM 128
+#define FACE_RECOGNIZER_FILE "face_recognition_model.frw"
+
+typedef struct FaceRecognizer FaceRecognizer;
+
+/*
+ * Map the weights and allocate every buffer a forward pass needs, once; the
+ * result lives until face_recognizer_close (in a backend: the process).
+ */
+extern FaceRecognizer *face_recognizer_open(const char *weights_path, NnError *err);
+extern void face_recognizer_close(FaceRecognizer *rec);
+
+/*
+ * The descriptor of an RGB8 image (interleaved, stride 3 * width) that is
+ * an aligned face chip: padded to a square and resized to 150x150 exactly
+ * as face-api does.  Width and height must be positive.
+ */
+extern void face_recognizer_describe(FaceRecognizer *rec, const uint8_t *rgb,
+									 int width, int height,
+									 float descriptor[FACE_DESCRIPTOR_DIM]);
+
+/* face-api's input: pad, resize and normalize an RGB8 image into chip */
+extern void face_chip_input(const uint8_t *rgb, int width, int height,
+							float chip[FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3]);
+
+#endif							/* FACEREC_RECOGNIZER_H */

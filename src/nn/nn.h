@@ -1,0 +1,143 @@
+/*
+ * nn.h
+ *		facerec's CNN inference engine: float32 NHWC tensors (batch 1),
+ *		convolutions as im2col + cblas_sgemm, pooling, element-wise ops and
+ *		fully connected layers over weights mapped read-only from a .frw
+ *		file.  This header is the only door into src/nn/.
+ *
+ * The engine is plain C: it never includes PostgreSQL headers, never
+ * allocates inside a layer (callers hand in output and scratch buffers) and
+ * reports failures through an NnError the caller turns into its own error
+ * (ereport in the server, a message in the benchmark driver).
+ *
+ * OpenBLAS is used single-threaded: the extension links the serial build
+ * (see the Makefile), so no BLAS worker thread ever exists in a backend.
+ */
+#ifndef FACEREC_NN_H
+#define FACEREC_NN_H
+
+#include <stddef.h>
+
+/* a failure message; functions returning int give 0 on success, -1 on error */
+typedef struct NnError
+{
+	char		msg[256];
+} NnError;
+
+/* activations: height x width x channels, channels innermost */
+typedef struct NnTensor
+{
+	int			h;
+	int			w;
+	int			c;
+	float	   *data;
+} NnTensor;
+
+#define NN_TENSOR_SIZE(t) ((size_t) (t)->h * (t)->w * (t)->c)
+
+/* ---- weights: a .frw file (written by tools/convert-model.py) ---------- */
+
+typedef struct NnWeights NnWeights;
+
+extern NnWeights *nn_weights_open(const char *path, NnError *err);
+extern void nn_weights_close(NnWeights *weights);
+
+/*
+ * The tensor called name, which must have exactly the ndim dims given.
+ * The pointer is into the read-only mapping: never write through it.
+ */
+extern const float *nn_weights_find(const NnWeights *weights, const char *name,
+									int ndim, const int *dims, NnError *err);
+
+/* ---- layers -------------------------------------------------------------- */
+
+typedef enum NnPadding
+{
+	NN_PAD_VALID,				/* no padding: out = (in - k) / s + 1 */
+	NN_PAD_SAME					/* TensorFlow SAME: out = ceil(in / s) */
+} NnPadding;
+
+typedef enum NnActivation
+{
+	NN_ACT_NONE,
+	NN_ACT_RELU,				/* max(x, 0) */
+	NN_ACT_RELU6,				/* min(max(x, 0), 6) (MobileNet) */
+	NN_ACT_LEAKY				/* x > 0 ? x : NN_LEAKY_SLOPE * x (tiny YOLO) */
+} NnActivation;
+
+#define NN_LEAKY_SLOPE 0.1f
+
+/* a convolution with bias (any affine scale already folded in) */
+typedef struct NnConv
+{
+	int			k;				/* square kernel size */
+	int			cin;
+	int			cout;
+	int			stride;
+	NnPadding	padding;
+	const float *filters;		/* [k, k, cin, cout]: an im2col row times it */
+	const float *bias;			/* [cout] */
+} NnConv;
+
+/* Bind conv prefix/filters and prefix/bias of the given shape. */
+extern int	nn_conv_bind(NnConv *conv, const NnWeights *weights, const char *prefix,
+						 int k, int cin, int cout, int stride, NnPadding padding,
+						 NnError *err);
+
+/* output height or width of conv or pooling over in */
+extern int	nn_out_size(int in, int k, int stride, NnPadding padding);
+
+/* padding before the input (top or left): SAME puts the smaller half there */
+extern int	nn_pad_before(int in, int out, int k, int stride, NnPadding padding);
+
+/* floats of scratch that nn_conv2d needs for an in_h x in_w input */
+extern size_t nn_conv_scratch_size(const NnConv *conv, int in_h, int in_w);
+
+/* out = act(conv(in) + bias); sets out's shape; out must not alias in */
+extern void nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
+					  NnActivation act, float *scratch);
+
+/* a depthwise convolution: one k x k filter per channel */
+typedef struct NnDepthwise
+{
+	int			k;
+	int			c;
+	int			stride;
+	NnPadding	padding;
+	const float *filters;		/* [k, k, c, 1] */
+	const float *bias;			/* [c], or NULL for none */
+} NnDepthwise;
+
+/* out = act(depthwise(in) + bias); sets out's shape; out must not alias in */
+extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
+								NnTensor *out, NnActivation act);
+
+/* rows x n values: x = act(x + bias) per row (bias [n], or NULL) */
+extern void nn_bias_activate(float *x, size_t rows, int n, const float *bias,
+							 NnActivation act);
+
+/* k x k max pooling (padding counts as -infinity); sets out's shape */
+extern void nn_max_pool(const NnTensor *in, NnTensor *out, int k, int stride,
+						NnPadding padding);
+
+/* k x k average pooling, VALID; sets out's shape */
+extern void nn_avg_pool(const NnTensor *in, NnTensor *out, int k, int stride);
+
+/* out[c] = mean of in over height and width */
+extern void nn_global_avg_pool(const NnTensor *in, float *out);
+
+/* x = relu(x + y), same shapes */
+extern void nn_add_relu(NnTensor *x, const NnTensor *y);
+
+/*
+ * out = relu(a' + b') where a' is a zero-padded bottom/right to out's shape
+ * and b' is b with its missing channels zero-padded; out takes b's height
+ * and width and a's channels (the shortcut add of a downsampling residual
+ * block).  out may alias a but not b.
+ */
+extern void nn_add_padded_relu(const NnTensor *a, const NnTensor *b, NnTensor *out);
+
+/* y[out] = x[in] . w[in, out] (no bias) */
+extern void nn_dense(const float *x, int in, const float *w, int out, float *y);
+
+#endif							/* FACEREC_NN_H */
