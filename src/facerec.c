@@ -8,6 +8,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "index/graph.h"
 #include "type/distance.h"
 
 PG_MODULE_MAGIC;
@@ -18,6 +19,7 @@ void
 _PG_init(void)
 {
 	distance_kernels_init();
+	index_init();
 }
 
 /* which distance kernels this backend runs: "avx512", "avx2" or "scalar" */

@@ -1,0 +1,274 @@
+/*
+ * graph_build.c
+ *		CREATE INDEX for face_graph: one pass over the table for the
+ *		per-dimension range of the (prepared) vectors, which fixes the int8
+ *		quantization; a second pass inserting every row through the ordinary
+ *		insert path without WAL; then the entry moves to the node nearest the
+ *		data's mean, and all pages are WAL-logged at once.
+ *
+ * Progress goes to pg_stat_progress_create_index (subphase, tuples done /
+ * total).
+ */
+#include "postgres.h"
+
+#include <float.h>
+
+#include "access/tableam.h"
+#include "access/xloginsert.h"
+#include "catalog/index.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/bufmgr.h"
+#include "storage/smgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "index/graph.h"
+#include "type/face_embedding.h"
+
+#define FG_PHASE_RANGE	2
+#define FG_PHASE_GRAPH	3
+
+typedef struct FgBuildState
+{
+	Relation	index;
+	FgMetric	metric;
+	int			dim;			/* 0 until the first vector */
+	float	   *min;
+	float	   *max;
+	double	   *sum;
+	double		ntuples;
+	double		indtuples;
+	MemoryContext tmpcxt;
+} FgBuildState;
+
+/* the embedding of an index tuple, checked against the dimension seen so far */
+static FaceEmbedding *
+build_embedding(FgBuildState *st, Datum value)
+{
+	FaceEmbedding *e = DatumGetFaceEmbedding(value);
+
+	if (st->dim != 0 && e->dim != st->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("face_graph cannot index face_embeddings of different dimensions (%d and %d)",
+						st->dim, e->dim)));
+	return e;
+}
+
+static void
+range_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *state)
+{
+	FgBuildState *st = state;
+	MemoryContext old;
+	FaceEmbedding *e;
+	float	   *v;
+
+	if (isnull[0])
+		return;
+	old = MemoryContextSwitchTo(st->tmpcxt);
+	e = build_embedding(st, values[0]);
+	if (st->dim == 0)
+	{
+		if (e->dim > FG_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("face_graph indexes at most %d dimensions, got %d",
+							FG_MAX_DIM, e->dim)));
+		st->min = MemoryContextAlloc(old, sizeof(float) * e->dim);
+		st->max = MemoryContextAlloc(old, sizeof(float) * e->dim);
+		st->sum = MemoryContextAllocZero(old, sizeof(double) * e->dim);
+		for (int i = 0; i < e->dim; i++)
+		{
+			st->min[i] = FLT_MAX;
+			st->max[i] = -FLT_MAX;
+		}
+		st->dim = e->dim;
+	}
+	v = palloc(sizeof(float) * e->dim);
+	memcpy(v, e->x, sizeof(float) * e->dim);
+	if (fg_prepare_vector(st->metric, v, e->dim))
+	{
+		for (int i = 0; i < e->dim; i++)
+		{
+			st->min[i] = Min(st->min[i], v[i]);
+			st->max[i] = Max(st->max[i], v[i]);
+			st->sum[i] += v[i];
+		}
+		st->ntuples += 1;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->tmpcxt);
+}
+
+static void
+insert_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+				bool tupleIsAlive, void *state)
+{
+	FgBuildState *st = state;
+	MemoryContext old;
+	FaceEmbedding *e;
+
+	if (isnull[0])
+		return;
+	old = MemoryContextSwitchTo(st->tmpcxt);
+	e = build_embedding(st, values[0]);
+	fg_insert_vector(index, e->x, e->dim, tid, true);
+	st->indtuples += 1;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->tmpcxt);
+}
+
+/* the meta page, written without WAL (the build logs every page at the end) */
+static void
+write_meta(Relation index, FgBuildState *st, int m, int ef_construction)
+{
+	Buffer		buf = fg_new_page(index);
+	Page		page = BufferGetPage(buf);
+	float	   *offsets = NULL;
+	float	   *scales = NULL;
+
+	Assert(BufferGetBlockNumber(buf) == FG_METAPAGE_BLKNO);
+	if (st->dim > 0 && st->ntuples > 0)
+	{
+		offsets = palloc(sizeof(float) * st->dim);
+		scales = palloc(sizeof(float) * st->dim);
+		for (int i = 0; i < st->dim; i++)
+		{
+			offsets[i] = (st->min[i] + st->max[i]) / 2.0f;
+			/* -127..127 spans the range; a constant dimension codes exactly */
+			scales[i] = Max((st->max[i] - st->min[i]) / 254.0f, 1e-6f);
+		}
+	}
+	fg_init_page(page, FG_PAGE_META);
+	fg_meta_fill(page, st->dim, m, ef_construction, st->metric, offsets, scales);
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+}
+
+/* move the entry to the node nearest the mean: shorter walks for everyone */
+static void
+choose_entry(Relation index, FgBuildState *st)
+{
+	const FgShape *shape = fg_get_shape(index);
+	ItemPointerData entry = fg_get_entry(index);
+	float	   *mean;
+	FgQuery		q;
+	FgCandidate *cands;
+	int			n;
+
+	if (!ItemPointerIsValid(&entry) || st->ntuples == 0)
+		return;
+	mean = palloc(sizeof(float) * st->dim);
+	for (int i = 0; i < st->dim; i++)
+		mean[i] = (float) (st->sum[i] / st->ntuples);
+	if (!fg_prepare_vector(st->metric, mean, st->dim))
+		return;
+	fg_prepare_query(&q, shape, mean);
+	cands = fg_search(index, &q, entry, shape->ef_construction, false, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (!cands[i].deleted)
+		{
+			fg_set_entry(index, cands[i].tid, true);
+			break;
+		}
+	}
+}
+
+static FgOptions *
+index_options(Relation index, int *m, int *ef_construction)
+{
+	FgOptions  *opts = (FgOptions *) index->rd_options;
+
+	*m = opts ? opts->m : FG_DEFAULT_M;
+	*ef_construction = opts ? opts->ef_construction : FG_DEFAULT_EF_CONSTRUCTION;
+	return opts;
+}
+
+IndexBuildResult *
+fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result;
+	FgBuildState st;
+	int			m,
+				ef_construction;
+	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	if (indexInfo->ii_NumIndexKeyAttrs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("face_graph indexes exactly one column")));
+
+	index_options(index, &m, &ef_construction);
+	memset(&st, 0, sizeof(st));
+	st.index = index;
+	st.metric = fg_metric_of(index);
+	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
+									  ALLOCSET_DEFAULT_SIZES);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_RANGE);
+	table_index_build_scan(heap, index, indexInfo, true, true,
+						   range_callback, &st, NULL);
+	if (st.dim == 0 && typmod > 0)
+		st.dim = typmod;		/* empty table: the column's declared dimension */
+	write_meta(index, &st, m, ef_construction);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_GRAPH);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) st.ntuples);
+	if (st.ntuples > 0)
+	{
+		table_index_build_scan(heap, index, indexInfo, true, true,
+							   insert_callback, &st, NULL);
+		choose_entry(index, &st);
+	}
+
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+
+	MemoryContextDelete(st.tmpcxt);
+	result = palloc(sizeof(IndexBuildResult));
+	result->heap_tuples = st.ntuples;
+	result->index_tuples = st.indtuples;
+	return result;
+}
+
+/* the init fork of an unlogged index: just the meta page */
+void
+fg_ambuildempty(Relation index)
+{
+	Page		page = (Page) palloc(BLCKSZ);
+	int			m,
+				ef_construction;
+	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	index_options(index, &m, &ef_construction);
+	fg_init_page(page, FG_PAGE_META);
+	fg_meta_fill(page, typmod > 0 ? typmod : 0, m, ef_construction, fg_metric_of(index),
+				 NULL, NULL);
+	PageSetChecksumInplace(page, FG_METAPAGE_BLKNO);
+	smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, FG_METAPAGE_BLKNO, (char *) page, true);
+	log_newpage(&(RelationGetSmgr(index))->smgr_rnode.node, INIT_FORKNUM,
+				FG_METAPAGE_BLKNO, page, true);
+	smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
+}
+
+char *
+fg_ambuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case FG_PHASE_RANGE:
+			return "measuring value ranges";
+		case FG_PHASE_GRAPH:
+			return "building graph";
+		default:
+			return NULL;
+	}
+}
