@@ -107,7 +107,9 @@ SELECT count(*) AS damage FROM facerec_index_check('pts_l2');
 SELECT count(*) AS dead_returned FROM (SELECT id FROM pts ORDER BY e <-> '[0,0,0]' LIMIT 1500) s
 	WHERE id % 4 = 0;
 SELECT pg_relation_size('pts_l2') AS size_before \gset
-INSERT INTO pts SELECT i, i % 100, ARRAY[i / 1000.0, 0, 0]::real[] FROM generate_series(10000, 10400) i;
+INSERT INTO pts SELECT i, i % 100,
+	ARRAY[sin(i * 0.37) * (i - 9000) / 100.0, cos(i * 0.53) * (i - 9000) / 100.0, (i % 13) / 13.0]::real[]
+	FROM generate_series(10000, 10400) i;
 SELECT pg_relation_size('pts_l2') = :size_before AS slots_reused;
 SELECT count(*) AS not_found FROM pts p WHERE e IS NOT NULL AND NOT EXISTS
 	(SELECT 1 FROM (SELECT id FROM pts ORDER BY e <-> p.e LIMIT 1) s WHERE s.id = p.id);

@@ -225,14 +225,37 @@ typedef struct FgTidSet FgTidSet;
 extern FgTidSet *fg_tidset_create(uint32 size);
 extern bool fg_tidset_add(FgTidSet *set, ItemPointer tid);
 extern bool fg_tidset_contains(FgTidSet *set, ItemPointer tid);
+extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
+extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
 extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
 							  int ef, bool want_vectors, float **vectors, int *ncand);
 extern int	fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
-								 ItemPointerData self, ItemPointerData *out);
+								 ItemPointerData self, int limit, bool fill,
+								 ItemPointerData *out);
 extern void fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
 						   float *vec, bool *live);
 
+/* graph_reach.c: which nodes a search from the entry can reach */
+typedef struct FgReach
+{
+	int			n;
+	ItemPointerData *tids;		/* node i */
+	bool	   *deleted;
+	bool	   *reached;
+	int		   *link_start;		/* links of node i: link_idx[link_start[i] ..
+								 * link_start[i + 1]), -1 for unknown targets */
+	int		   *link_idx;
+	FgTidSet   *index_of;
+} FgReach;
+
+extern FgReach *fg_reach_load(Relation index, const FgShape *shape);
+extern void fg_reach_mark(FgReach *r, ItemPointer from);
+extern void fg_reconnect(Relation index, const FgShape *shape, bool building);
+
 /* graph_insert.c */
+extern bool fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
+						ItemPointerData to, bool force, ItemPointer displaced,
+						bool building);
 extern bool fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 						  ItemPointerData *links, int *nlinks, float *vec);
 extern bool fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
@@ -240,7 +263,7 @@ extern bool fg_replace_links(Relation index, const FgShape *shape, ItemPointer t
 							 int nlinks, bool building);
 extern int	fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid,
 						   const float *vec, FgCandidate *cand, float *vecs, int n,
-						   ItemPointerData *out);
+						   bool fill, ItemPointerData *out);
 extern void fg_insert_vector(Relation index, const float *rawvec, int dim,
 							 ItemPointer heaptid, bool building);
 extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,

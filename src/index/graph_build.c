@@ -225,6 +225,7 @@ fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		table_index_build_scan(heap, index, indexInfo, true, true,
 							   insert_callback, &st, NULL);
 		choose_entry(index, &st);
+		fg_reconnect(index, fg_get_shape(index), true);
 	}
 
 	if (RelationNeedsWAL(index))

@@ -6,7 +6,10 @@
  * Checked: the meta page (magic, version, sizes, entry), every page's
  * special space, every node's size, flags and link count, and every link:
  * it must point at an existing node of the index, not at a free slot, not
- * at the node itself, and not twice.  The check holds FG_UPDATE_LOCK in
+ * at the node itself, and not twice.  Last, every live node must be
+ * reachable from the entry (else no scan can return it); a node that an
+ * insert running concurrently has not linked yet counts as unreachable, so
+ * run the check when no insert is running.  The check holds FG_UPDATE_LOCK in
  * ShareLock, so it sees no vacuum halfway through a repair.
  */
 #include "postgres.h"
@@ -228,6 +231,21 @@ check_index(Relation index, CheckState *cs)
 			check_node(index, shape, nblocks, (FgNode) PageGetItem(page, iid), blkno, off, cs);
 		}
 		pfree(copy);
+	}
+
+	/* every live node must be reachable from the entry */
+	if (cs->nproblems == 0 && shape->dim > 0)
+	{
+		FgReach    *r = fg_reach_load(index, shape);
+
+		fg_reach_mark(r, &entry);
+		for (int i = 0; i < r->n; i++)
+		{
+			if (!r->reached[i] && !r->deleted[i])
+				report(cs, ItemPointerGetBlockNumber(&r->tids[i]),
+					   ItemPointerGetOffsetNumber(&r->tids[i]),
+					   "live node unreachable from the entry");
+		}
 	}
 }
 

@@ -190,7 +190,7 @@ fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
  */
 int
 fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid, const float *vec,
-			   FgCandidate *cand, float *vecs, int n, ItemPointerData *out)
+			   FgCandidate *cand, float *vecs, int n, bool fill, ItemPointerData *out)
 {
 	int		   *order = palloc(sizeof(int) * Max(n, 1));
 	FgCandidate *sc = palloc(sizeof(FgCandidate) * Max(n, 1));
@@ -222,15 +222,63 @@ fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid, const floa
 		memcpy(sv + (Size) i * shape->dim, vecs + (Size) order[i] * shape->dim,
 			   sizeof(float) * shape->dim);
 	}
-	nout = fg_select_neighbours(shape, sc, sv, n, *tid, out);
+	nout = fg_select_neighbours(shape, sc, sv, n, *tid, shape->max_links, fill, out);
 	pfree(order);
 	pfree(sc);
 	pfree(sv);
 	return nout;
 }
 
-/* add a link from node at tid to newtid (vector newvec), pruning if full */
-static void
+/*
+ * Add the link from -> to if from has room; with force, even when it has
+ * none (the last link gives way, reported in *displaced): for a node that
+ * would otherwise have no incoming link at all.  Returns whether the link
+ * is there afterwards.
+ */
+bool
+fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
+			ItemPointerData to, bool force, ItemPointer displaced, bool building)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(from));
+	FgNode		node;
+	bool		present = false;
+
+	if (displaced)
+		ItemPointerSetInvalid(displaced);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	node = fg_page_node(BufferGetPage(buf), ItemPointerGetOffsetNumber(from), shape);
+	if (!(node->flags & FG_NODE_FREE) && !ItemPointerEquals(from, &to))
+	{
+		for (int i = 0; i < node->nlinks; i++)
+			present |= ItemPointerEquals(&FgNodeLinks(node)[i], &to);
+		if (!present && (force || node->nlinks < shape->max_links))
+		{
+			FgEdit		edit;
+
+			fg_edit_begin(&edit, index, building);
+			node = fg_page_node(fg_edit_page(&edit, buf, false),
+								ItemPointerGetOffsetNumber(from), shape);
+			if (node->nlinks < shape->max_links)
+				FgNodeLinks(node)[node->nlinks++] = to;
+			else
+			{
+				if (displaced)
+					*displaced = FgNodeLinks(node)[shape->max_links - 1];
+				FgNodeLinks(node)[shape->max_links - 1] = to;
+			}
+			fg_edit_finish(&edit);
+			present = true;
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return present;
+}
+
+/*
+ * Add a link from node at tid to newtid (vector newvec), pruning if full.
+ * Returns whether the link is there afterwards.
+ */
+static bool
 add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 			 ItemPointerData newtid, const float *newvec, bool building)
 {
@@ -240,6 +288,8 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 	float	   *vec = palloc(sizeof(float) * shape->dim);
 	float	   *vecs = palloc(sizeof(float) * shape->dim * (R + 1));
 	FgCandidate *cand = palloc(sizeof(FgCandidate) * (R + 1));
+	bool		linked = false;
+	bool		handed = true;
 
 	for (int attempt = 0; attempt < FG_BACKLINK_RETRIES; attempt++)
 	{
@@ -253,14 +303,20 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		for (int i = 0; i < nold; i++)
 		{
 			if (ItemPointerEquals(&old[i], &newtid))
-				goto done;		/* already linked */
+			{
+				linked = true;
+				goto done;
+			}
 		}
 		if (nold < R)
 		{
 			memcpy(links, old, sizeof(ItemPointerData) * nold);
 			links[nold] = newtid;
 			if (fg_replace_links(index, shape, tid, old, nold, links, nold + 1, building))
+			{
+				linked = true;
 				break;
+			}
 			continue;
 		}
 
@@ -278,13 +334,33 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		cand[n].tid = newtid;
 		cand[n].deleted = false;
 		n++;
-		nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, links);
+		nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
 		for (int i = 0; i < nlinks; i++)
 			kept_new |= ItemPointerEquals(&links[i], &newtid);
 		if (!kept_new)
 			break;
-		if (fg_replace_links(index, shape, tid, old, nold, links, nlinks, building))
+
+		/*
+		 * The new node pushes a link out.  Its target may have no other way
+		 * in, so the new node (which is near) takes it over first; when it
+		 * has no room for it, the list stays as it is.
+		 */
+		for (int i = 0; i < nold && handed; i++)
+		{
+			bool		kept = cand[i].deleted;
+
+			for (int j = 0; j < nlinks && !kept; j++)
+				kept = ItemPointerEquals(&old[i], &links[j]);
+			if (!kept)
+				handed = fg_add_link(index, shape, &newtid, old[i], false, NULL, building);
+		}
+		if (!handed)
 			break;
+		if (fg_replace_links(index, shape, tid, old, nold, links, nlinks, building))
+		{
+			linked = true;
+			break;
+		}
 	}
 done:
 	pfree(old);
@@ -292,6 +368,7 @@ done:
 	pfree(vec);
 	pfree(vecs);
 	pfree(cand);
+	return linked;
 }
 
 /*
@@ -353,12 +430,29 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	cands = fg_search(index, &q, entry, shape->ef_construction, true, &vecs, &ncand);
 	links = FgNodeLinks(node);
 	ItemPointerSetInvalid(&self);
-	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, links);
+	/*
+	 * m links to start with, as in HNSW: the other m places take back-links
+	 * and the links that neighbours hand over when they prune.
+	 */
+	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, shape->m, false, links);
 	node->nlinks = nlinks;
 	self = place_node(index, shape, node, building, InvalidBuffer);
 
-	for (int i = 0; i < nlinks; i++)
-		add_backlink(index, shape, &links[i], self, vec, building);
+	{
+		bool		linked = false;
+
+		for (int i = 0; i < nlinks; i++)
+			linked |= add_backlink(index, shape, &links[i], self, vec, building);
+		/* every neighbour pruned us away: the nearest must keep a link */
+		if (!linked && nlinks > 0)
+		{
+			ItemPointerData displaced;
+
+			fg_add_link(index, shape, &links[0], self, true, &displaced, building);
+			if (ItemPointerIsValid(&displaced))
+				fg_add_link(index, shape, &self, displaced, false, NULL, building);
+		}
+	}
 
 	if (!building)
 		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);

@@ -20,6 +20,7 @@
 typedef struct FgTidEntry
 {
 	uint64		key;
+	uint32		value;
 	char		status;
 } FgTidEntry;
 
@@ -69,6 +70,26 @@ bool
 fg_tidset_contains(FgTidSet *set, ItemPointer tid)
 {
 	return fgtids_lookup(set->hash, tid_key(tid)) != NULL;
+}
+
+/* the set as a map from TIDs to numbers */
+void
+fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value)
+{
+	bool		found;
+
+	fgtids_insert(set->hash, tid_key(tid), &found)->value = value;
+}
+
+bool
+fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value)
+{
+	FgTidEntry *e = fgtids_lookup(set->hash, tid_key(tid));
+
+	if (e == NULL)
+		return false;
+	*value = e->value;
+	return true;
 }
 
 /*
@@ -356,19 +377,21 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 /*
  * Robust prune: from candidates sorted by distance to a node (with their
  * vectors), keep each one that is not alpha-dominated by one already kept,
- * up to R links.  Deleted candidates and self are skipped.  Returns the
- * number of links written to out.
+ * up to limit links.  Deleted candidates and self are skipped.  With fill,
+ * the nearest pruned candidates then fill the list up to limit, so that a
+ * full list that prunes loses one link, not half of them (targets keep
+ * their ways in).  Returns the number of links written to out.
  */
 int
 fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
-					 ItemPointerData self, ItemPointerData *out)
+					 ItemPointerData self, int limit, bool fill, ItemPointerData *out)
 {
-	int		   *kept = palloc(sizeof(int) * shape->max_links);
+	int		   *kept = palloc(sizeof(int) * limit);
 	int			nkept = 0;
 	/* squared distances for L2 and cosine: compare with alpha^2 */
 	float		factor = shape->metric == FG_METRIC_IP ? 1.0f : FG_ALPHA * FG_ALPHA;
 
-	for (int i = 0; i < n && nkept < shape->max_links; i++)
+	for (int i = 0; i < n && nkept < limit; i++)
 	{
 		bool		ok = true;
 
@@ -390,6 +413,16 @@ fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int 
 	}
 	for (int j = 0; j < nkept; j++)
 		out[j] = cands[kept[j]].tid;
+	/* fill: the nearest of the pruned ones take the free places */
+	for (int i = 0; fill && i < n && nkept < limit; i++)
+	{
+		bool		dup = cands[i].deleted || ItemPointerEquals(&cands[i].tid, &self);
+
+		for (int j = 0; j < nkept && !dup; j++)
+			dup = ItemPointerEquals(&cands[i].tid, &out[j]);
+		if (!dup)
+			out[nkept++] = cands[i].tid;
+	}
 	pfree(kept);
 	return nkept;
 }

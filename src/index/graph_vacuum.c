@@ -7,7 +7,8 @@
  *		2. under FG_UPDATE_LOCK in ExclusiveLock (no insert runs), give every
  *		   node that links to a deleted node a new link list, chosen by robust
  *		   prune among its live links and the deleted nodes' live links, and
- *		   move the entry off a deleted node;
+ *		   move the entry off a deleted node; then link every live node the
+ *		   entry can no longer reach from its nearest reachable node;
  *		3. still under the lock, turn deleted nodes into FREE slots and record
  *		   their pages in the free space map for inserts to reuse.
  *
@@ -132,7 +133,7 @@ repair_node(Relation index, const FgShape *shape, ItemPointer tid, FgTidSet *del
 			n++;
 		}
 	}
-	nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, links);
+	nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
 	fg_replace_links(index, shape, tid, old, nold, links, nlinks, false);
 }
 
@@ -271,6 +272,7 @@ fg_ambulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	{
 		LockPage(index, FG_UPDATE_LOCK, ExclusiveLock);
 		repair_graph(index, shape, deleted, info->strategy);
+		fg_reconnect(index, shape, false);
 		free_deleted(index, shape, info->strategy);
 		UnlockPage(index, FG_UPDATE_LOCK, ExclusiveLock);
 	}
