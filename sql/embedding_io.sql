@@ -15,15 +15,17 @@ SELECT count(*) AS mismatches FROM (
 	FROM generate_series(1, 50 * 128) i GROUP BY i % 50
 ) s WHERE a::face_embedding::text::face_embedding::real[] <> a;
 
--- binary round trip (send/recv) through a binary COPY
+-- binary round trip (send/recv) through a binary COPY, in this run's results/
+\getenv abs_builddir PG_ABS_BUILDDIR
+\set copy_file :abs_builddir '/results/embedding_io.bin'
 CREATE TEMP TABLE io_src (e face_embedding);
 INSERT INTO io_src VALUES ('[1,2,3]'), ('[-0.25,1e-30,3e30]'), (NULL);
-COPY io_src TO '/tmp/facerec_io_test.bin' WITH (FORMAT binary);
+COPY io_src TO :'copy_file' WITH (FORMAT binary);
 CREATE TEMP TABLE io_dst (e face_embedding(3));
-COPY io_dst FROM '/tmp/facerec_io_test.bin' WITH (FORMAT binary);
+COPY io_dst FROM :'copy_file' WITH (FORMAT binary);
 SELECT e FROM io_dst ORDER BY e NULLS LAST;
 CREATE TEMP TABLE io_dst2 (e face_embedding(2));
-COPY io_dst2 FROM '/tmp/facerec_io_test.bin' WITH (FORMAT binary);
+COPY io_dst2 FROM :'copy_file' WITH (FORMAT binary);
 SELECT face_embedding_send('[1,-2]');
 
 -- typmod: enforced on input and assignment

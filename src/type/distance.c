@@ -160,26 +160,43 @@ AVX2 static void
 cosine_parts_avx2(const float *a, const float *b, int n,
 				  float *dot, float *norm_a, float *norm_b)
 {
-	__m256		vd = _mm256_setzero_ps();
-	__m256		va = _mm256_setzero_ps();
-	__m256		vb = _mm256_setzero_ps();
+	__m256		vd0 = _mm256_setzero_ps(),
+				vd1 = _mm256_setzero_ps();
+	__m256		va0 = _mm256_setzero_ps(),
+				va1 = _mm256_setzero_ps();
+	__m256		vb0 = _mm256_setzero_ps(),
+				vb1 = _mm256_setzero_ps();
 	int			i = 0;
 	float		d,
 				na,
 				nb;
 
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256		x0 = _mm256_loadu_ps(a + i);
+		__m256		y0 = _mm256_loadu_ps(b + i);
+		__m256		x1 = _mm256_loadu_ps(a + i + 8);
+		__m256		y1 = _mm256_loadu_ps(b + i + 8);
+
+		vd0 = _mm256_fmadd_ps(x0, y0, vd0);
+		va0 = _mm256_fmadd_ps(x0, x0, va0);
+		vb0 = _mm256_fmadd_ps(y0, y0, vb0);
+		vd1 = _mm256_fmadd_ps(x1, y1, vd1);
+		va1 = _mm256_fmadd_ps(x1, x1, va1);
+		vb1 = _mm256_fmadd_ps(y1, y1, vb1);
+	}
 	for (; i + 8 <= n; i += 8)
 	{
 		__m256		x = _mm256_loadu_ps(a + i);
 		__m256		y = _mm256_loadu_ps(b + i);
 
-		vd = _mm256_fmadd_ps(x, y, vd);
-		va = _mm256_fmadd_ps(x, x, va);
-		vb = _mm256_fmadd_ps(y, y, vb);
+		vd0 = _mm256_fmadd_ps(x, y, vd0);
+		va0 = _mm256_fmadd_ps(x, x, va0);
+		vb0 = _mm256_fmadd_ps(y, y, vb0);
 	}
-	d = hsum256(vd);
-	na = hsum256(va);
-	nb = hsum256(vb);
+	d = hsum256(_mm256_add_ps(vd0, vd1));
+	na = hsum256(_mm256_add_ps(va0, va1));
+	nb = hsum256(_mm256_add_ps(vb0, vb1));
 	for (; i < n; i++)
 	{
 		d += a[i] * b[i];
@@ -307,23 +324,42 @@ AVX512 static void
 cosine_parts_avx512(const float *a, const float *b, int n,
 					float *dot, float *norm_a, float *norm_b)
 {
-	__m512		vd = _mm512_setzero_ps();
-	__m512		va = _mm512_setzero_ps();
-	__m512		vb = _mm512_setzero_ps();
+	__m512		vd0 = _mm512_setzero_ps(),
+				vd1 = _mm512_setzero_ps();
+	__m512		va0 = _mm512_setzero_ps(),
+				va1 = _mm512_setzero_ps();
+	__m512		vb0 = _mm512_setzero_ps(),
+				vb1 = _mm512_setzero_ps();
+	int			i = 0;
 
-	for (int i = 0; i < n; i += 16)
+	/* two sets of accumulators: FMA latency, not throughput, is the limit */
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512		x0 = _mm512_loadu_ps(a + i);
+		__m512		y0 = _mm512_loadu_ps(b + i);
+		__m512		x1 = _mm512_loadu_ps(a + i + 16);
+		__m512		y1 = _mm512_loadu_ps(b + i + 16);
+
+		vd0 = _mm512_fmadd_ps(x0, y0, vd0);
+		va0 = _mm512_fmadd_ps(x0, x0, va0);
+		vb0 = _mm512_fmadd_ps(y0, y0, vb0);
+		vd1 = _mm512_fmadd_ps(x1, y1, vd1);
+		va1 = _mm512_fmadd_ps(x1, x1, va1);
+		vb1 = _mm512_fmadd_ps(y1, y1, vb1);
+	}
+	for (; i < n; i += 16)
 	{
 		__mmask16	m = (n - i >= 16) ? 0xFFFF : (__mmask16) ((1u << (n - i)) - 1);
 		__m512		x = _mm512_maskz_loadu_ps(m, a + i);
 		__m512		y = _mm512_maskz_loadu_ps(m, b + i);
 
-		vd = _mm512_fmadd_ps(x, y, vd);
-		va = _mm512_fmadd_ps(x, x, va);
-		vb = _mm512_fmadd_ps(y, y, vb);
+		vd0 = _mm512_fmadd_ps(x, y, vd0);
+		va0 = _mm512_fmadd_ps(x, x, va0);
+		vb0 = _mm512_fmadd_ps(y, y, vb0);
 	}
-	*dot = _mm512_reduce_add_ps(vd);
-	*norm_a = _mm512_reduce_add_ps(va);
-	*norm_b = _mm512_reduce_add_ps(vb);
+	*dot = _mm512_reduce_add_ps(_mm512_add_ps(vd0, vd1));
+	*norm_a = _mm512_reduce_add_ps(_mm512_add_ps(va0, va1));
+	*norm_b = _mm512_reduce_add_ps(_mm512_add_ps(vb0, vb1));
 }
 
 /* 16 int8 codes widened to 16 floats (AVX-512F only: no byte masks) */
