@@ -11,12 +11,7 @@ use IndexData;
 
 my $dir = facegen(n => 10000, seen => 100, unseen => 100, inserts => 0);
 
-my $node = PostgreSQL::Test::Cluster->new('recall');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_buffers = 128MB\nmaintenance_work_mem = 256MB");
-$node->start;
-$node->safe_psql('postgres', 'CREATE EXTENSION facerec');
-load_faces($node, $dir);
+my $node = start_node('recall', $dir, "maintenance_work_mem = 256MB");
 $node->safe_psql('postgres', 'ANALYZE faces');
 
 my %ops = (l2 => '<->', cosine => '<=>', ip => '<#>');

@@ -8,10 +8,11 @@ package IndexData;
 use strict;
 use warnings;
 use FindBin;
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Exporter 'import';
 
-our @EXPORT = qw(facegen load_faces load_table exact_top10 recall);
+our @EXPORT = qw(facegen start_node load_faces load_table exact_top10 recall exhaustive_count);
 
 # returns the directory holding base.tsv, queries.tsv, inserts.tsv, gt.tsv
 sub facegen
@@ -25,6 +26,33 @@ sub facegen
 	chmod 0755, $dir;
 	chmod 0644, glob("$dir/*");
 	return $dir;
+}
+
+# a started node with facerec, $dir's base rows in faces (and its queries),
+# its insert rows in pool, and a sequence for new ids
+sub start_node
+{
+	my ($name, $dir, $conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf', $conf // '');
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE EXTENSION facerec; CREATE SEQUENCE ids START 100000');
+	load_faces($node, $dir);
+	load_table($node, 'pool', "$dir/inserts.tsv") if -s "$dir/inserts.tsv";
+	return $node;
+}
+
+# the number of distinct rows an exhaustive index scan returns (the
+# iterative scan widens to the whole graph)
+sub exhaustive_count
+{
+	my ($node) = @_;
+	return $node->safe_psql('postgres', q{
+		SET enable_seqscan = off;
+		SET facerec.max_scan_tuples = 1000000;
+		SELECT count(DISTINCT id) FROM (SELECT id FROM faces
+			ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1)) s});
 }
 
 # a table (id int, grp int, e face_embedding(128)) from a facegen .tsv file;

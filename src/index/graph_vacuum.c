@@ -26,63 +26,103 @@
 
 #include "index/graph.h"
 
-/* pass 1: flag dead nodes; collect every deleted node (older ones too) */
-static void
-mark_deleted(Relation index, const FgShape *shape, IndexBulkDeleteCallback callback,
-			 void *callback_state, IndexBulkDeleteResult *stats, FgTidSet *deleted,
-			 int *ndeleted, BufferAccessStrategy strategy)
+/* state of a walk over the node pages (vacuum's passes) */
+typedef struct PageWalk
 {
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	Relation	index;
+	const FgShape *shape;
+	/* pass 1 */
+	IndexBulkDeleteCallback callback;
+	void	   *callback_state;
+	IndexBulkDeleteResult *stats;
+	FgTidSet   *deleted;
+	int			ndeleted;
+	/* count_live */
+	double		live;
+} PageWalk;
+
+/*
+ * What to do with one node of a locked page: returns true when the node must
+ * change, and is then called again with change = true on the page image
+ * being logged.
+ */
+typedef bool (*NodeFn) (PageWalk *w, FgNode node, BlockNumber blkno, OffsetNumber off,
+						bool change);
+
+static bool free_node(PageWalk *w, FgNode node, BlockNumber blkno, OffsetNumber off,
+					  bool change);
+
+/*
+ * Call fn for every node of every node page, with the page locked in mode;
+ * pages where free_node freed slots go to the free space map.
+ */
+static void
+walk_nodes(PageWalk *w, int mode, NodeFn fn, BufferAccessStrategy strategy)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(w->index);
 
 	for (BlockNumber blkno = FG_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
-		Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
+		Buffer		buf = ReadBufferExtended(w->index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
 		Page		page;
-		OffsetNumber maxoff;
 		FgEdit		edit;
 		bool		editing = false;
 
 		vacuum_delay_point();
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		LockBuffer(buf, mode);
 		page = BufferGetPage(buf);
-		if (!fg_page_is_nodes(page))
+		if (fg_page_is_nodes(page))
 		{
-			UnlockReleaseBuffer(buf);
-			continue;
-		}
-		maxoff = PageGetMaxOffsetNumber(page);
-		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-		{
-			FgNode		node = fg_page_node(page, off, shape);
-			ItemPointerData tid;
+			OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 
-			if (node->flags & FG_NODE_FREE)
-				continue;
-			if (!(node->flags & FG_NODE_DELETED))
+			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 			{
-				if (!callback(&node->heaptid, callback_state))
-				{
-					stats->num_index_tuples += 1;
+				if (!fn(w, fg_page_node(page, off, w->shape), blkno, off, false))
 					continue;
-				}
+				Assert(mode == BUFFER_LOCK_EXCLUSIVE);
 				if (!editing)
 				{
-					fg_edit_begin(&edit, index, false);
+					fg_edit_begin(&edit, w->index, false);
 					page = fg_edit_page(&edit, buf, false);
 					editing = true;
 				}
-				node = fg_page_node(page, off, shape);
-				node->flags |= FG_NODE_DELETED;
-				stats->tuples_removed += 1;
+				fn(w, fg_page_node(page, off, w->shape), blkno, off, true);
 			}
-			ItemPointerSet(&tid, blkno, off);
-			fg_tidset_add(deleted, &tid);
-			(*ndeleted)++;
 		}
 		if (editing)
 			fg_edit_finish(&edit);
 		UnlockReleaseBuffer(buf);
+		if (editing && fn == free_node)
+			RecordFreeIndexPage(w->index, blkno);
 	}
+}
+
+/* pass 1: flag dead nodes; collect every deleted node (older ones too) */
+static bool
+mark_node(PageWalk *w, FgNode node, BlockNumber blkno, OffsetNumber off, bool change)
+{
+	ItemPointerData tid;
+
+	if (change)
+	{
+		node->flags |= FG_NODE_DELETED;
+		w->stats->tuples_removed += 1;
+		return true;
+	}
+	if (node->flags & FG_NODE_FREE)
+		return false;
+	if (!(node->flags & FG_NODE_DELETED))
+	{
+		if (!w->callback(&node->heaptid, w->callback_state))
+		{
+			w->stats->num_index_tuples += 1;
+			return false;
+		}
+	}
+	ItemPointerSet(&tid, blkno, off);
+	fg_tidset_add(w->deleted, &tid);
+	w->ndeleted++;
+	return !(node->flags & FG_NODE_DELETED);
 }
 
 /* new links for the node at tid, which links to deleted nodes */
@@ -203,51 +243,15 @@ repair_graph(Relation index, const FgShape *shape, FgTidSet *deleted,
 }
 
 /* pass 3: deleted nodes become free slots */
-static void
-free_deleted(Relation index, const FgShape *shape, BufferAccessStrategy strategy)
+static bool
+free_node(PageWalk *w, FgNode node, BlockNumber blkno, OffsetNumber off, bool change)
 {
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
-
-	for (BlockNumber blkno = FG_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
-	{
-		Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
-		Page		page;
-		OffsetNumber maxoff;
-		FgEdit		edit;
-		bool		editing = false;
-
-		vacuum_delay_point();
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		page = BufferGetPage(buf);
-		if (!fg_page_is_nodes(page))
-		{
-			UnlockReleaseBuffer(buf);
-			continue;
-		}
-		maxoff = PageGetMaxOffsetNumber(page);
-		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-		{
-			FgNode		node = fg_page_node(page, off, shape);
-
-			if (!(node->flags & FG_NODE_DELETED))
-				continue;
-			if (!editing)
-			{
-				fg_edit_begin(&edit, index, false);
-				page = fg_edit_page(&edit, buf, false);
-				editing = true;
-			}
-			node = fg_page_node(page, off, shape);
-			node->flags = FG_NODE_FREE;
-			node->nlinks = 0;
-			ItemPointerSetInvalid(&node->heaptid);
-		}
-		if (editing)
-			fg_edit_finish(&edit);
-		UnlockReleaseBuffer(buf);
-		if (editing)
-			RecordFreeIndexPage(index, blkno);
-	}
+	if (!change)
+		return (node->flags & FG_NODE_DELETED) != 0;
+	node->flags = FG_NODE_FREE;
+	node->nlinks = 0;
+	ItemPointerSetInvalid(&node->heaptid);
+	return true;
 }
 
 IndexBulkDeleteResult *
@@ -256,24 +260,28 @@ fg_ambulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 {
 	Relation	index = info->index;
 	const FgShape *shape = fg_get_shape(index);
-	FgTidSet   *deleted;
-	int			ndeleted = 0;
+	PageWalk	w;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 	if (shape->dim == 0)
 		return stats;
 
-	deleted = fg_tidset_create(1024);
+	memset(&w, 0, sizeof(w));
+	w.index = index;
+	w.shape = shape;
+	w.callback = callback;
+	w.callback_state = callback_state;
+	w.stats = stats;
+	w.deleted = fg_tidset_create(1024);
 	stats->num_index_tuples = 0;
-	mark_deleted(index, shape, callback, callback_state, stats, deleted, &ndeleted,
-				 info->strategy);
-	if (ndeleted > 0)
+	walk_nodes(&w, BUFFER_LOCK_EXCLUSIVE, mark_node, info->strategy);
+	if (w.ndeleted > 0)
 	{
 		LockPage(index, FG_UPDATE_LOCK, ExclusiveLock);
-		repair_graph(index, shape, deleted, info->strategy);
+		repair_graph(index, shape, w.deleted, info->strategy);
 		fg_reconnect(index, shape, false);
-		free_deleted(index, shape, info->strategy);
+		walk_nodes(&w, BUFFER_LOCK_EXCLUSIVE, free_node, info->strategy);
 		UnlockPage(index, FG_UPDATE_LOCK, ExclusiveLock);
 	}
 	stats->num_pages = RelationGetNumberOfBlocks(index);
@@ -281,33 +289,12 @@ fg_ambulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 }
 
 /* count live nodes when no bulk delete ran */
-static double
-count_live(Relation index, const FgShape *shape, BufferAccessStrategy strategy)
+static bool
+count_node(PageWalk *w, FgNode node, BlockNumber blkno, OffsetNumber off, bool change)
 {
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
-	double		n = 0;
-
-	for (BlockNumber blkno = FG_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
-	{
-		Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
-		Page		page;
-
-		vacuum_delay_point();
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		if (fg_page_is_nodes(page))
-		{
-			OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
-
-			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
-			{
-				if (!(fg_page_node(page, off, shape)->flags & (FG_NODE_FREE | FG_NODE_DELETED)))
-					n += 1;
-			}
-		}
-		UnlockReleaseBuffer(buf);
-	}
-	return n;
+	if (!(node->flags & (FG_NODE_FREE | FG_NODE_DELETED)))
+		w->live += 1;
+	return false;
 }
 
 IndexBulkDeleteResult *
@@ -323,7 +310,15 @@ fg_amvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 		if (shape->dim > 0)
-			stats->num_index_tuples = count_live(index, shape, info->strategy);
+		{
+			PageWalk	w;
+
+			memset(&w, 0, sizeof(w));
+			w.index = index;
+			w.shape = shape;
+			walk_nodes(&w, BUFFER_LOCK_SHARE, count_node, info->strategy);
+			stats->num_index_tuples = w.live;
+		}
 	}
 	IndexFreeSpaceMapVacuum(index);
 	stats->num_pages = RelationGetNumberOfBlocks(index);
