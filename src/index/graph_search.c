@@ -215,6 +215,57 @@ visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
 }
 
 /*
+ * Pin the pages of the nodes at tids[0..n) and ask the CPU to fetch their
+ * line pointers and then their headers and codes, so that the memory
+ * latency of one neighbour overlaps the distance of the previous one.  The
+ * reads here are unlocked and only hints: visit_pinned reads under a lock.
+ */
+static void
+prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Buffer *bufs)
+{
+	for (int i = 0; i < n; i++)
+	{
+		bufs[i] = ReadBuffer(index, ItemPointerGetBlockNumber(&tids[i]));
+		__builtin_prefetch(PageGetItemId(BufferGetPage(bufs[i]),
+										 ItemPointerGetOffsetNumber(&tids[i])));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		Page		page = BufferGetPage(bufs[i]);
+		ItemId		iid = PageGetItemId(page, ItemPointerGetOffsetNumber(&tids[i]));
+		char	   *node = (char *) page + (ItemIdGetOffset(iid) % BLCKSZ);
+
+		__builtin_prefetch(node);
+		__builtin_prefetch(node + shape->code_off);
+		__builtin_prefetch(node + shape->code_off + 64);
+	}
+}
+
+/* visit_node for a page pinned by prefetch_nodes (the pin stays) */
+static bool
+visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist)
+{
+	const FgShape *shape = q->shape;
+	Page		page;
+	bool		ok = false;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	if (node_in_page(page, tid))
+	{
+		FgNode		node = fg_page_node(page, ItemPointerGetOffsetNumber(tid), shape);
+
+		if (!(node->flags & FG_NODE_FREE))
+		{
+			ok = true;
+			*dist = fg_approx_distance(q, FgNodeCode(shape, node));
+		}
+	}
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	return ok;
+}
+
+/*
  * The exact vector, heap TID and liveness of a node, read together under
  * one lock.  *live is false for deleted and free nodes; *present false for
  * free slots only.
@@ -284,6 +335,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 				best;
 	FgTidSet   *visited = fg_tidset_create(Max(ef * 8, 256));
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * shape->max_links);
+	Buffer	   *bufs = palloc(sizeof(Buffer) * shape->max_links);
 	FgCandidate *result;
 	float	   *vecs = NULL;
 	int			nres = 0;
@@ -307,6 +359,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	{
 		int			c;
 		int			nlinks = 0;
+		int			nnew;
 
 		CHECK_FOR_INTERRUPTS();
 		heap_cands = cands;
@@ -315,11 +368,19 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 			break;
 		if (!visit_node(index, q, &cands[c].tid, NULL, links, &nlinks))
 			continue;
+		nnew = 0;
 		for (int i = 0; i < nlinks; i++)
 		{
-			if (!ItemPointerIsValid(&links[i]) || !fg_tidset_add(visited, &links[i]))
-				continue;
-			if (!visit_node(index, q, &links[i], &d, NULL, NULL))
+			if (ItemPointerIsValid(&links[i]) && fg_tidset_add(visited, &links[i]))
+				links[nnew++] = links[i];
+		}
+		prefetch_nodes(index, links, nnew, shape, bufs);
+		for (int i = 0; i < nnew; i++)
+		{
+			bool		ok = visit_pinned(q, bufs[i], &links[i], &d);
+
+			ReleaseBuffer(bufs[i]);
+			if (!ok)
 				continue;
 			if (best.n >= ef && d >= cands[best.items[0]].dist)
 				continue;
@@ -379,6 +440,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 
 	pfree(cands);
 	pfree(links);
+	pfree(bufs);
 	pfree(todo.items);
 	pfree(best.items);
 	*ncand = nres;
