@@ -31,8 +31,8 @@ CREATE TEMP TABLE exact AS
 	UNION ALL
 	SELECT 'ip', array_agg(id) FROM (SELECT id FROM pts ORDER BY e <#> '[1,1,0.2]' LIMIT 5) s;
 
--- 2000 3-d rows: a sequential scan is cheaper, and without ORDER BY distance
--- the index is of no use (the 10k-row TAP test checks that it is chosen)
+-- ORDER BY distance LIMIT k uses the index on 2000 rows (the 10k-row TAP
+-- test checks face data); without ORDER BY distance it is of no use
 EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY e <-> '[0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT id FROM pts WHERE e = '[0.5,0.5,0.5]';
 SET enable_seqscan = off;

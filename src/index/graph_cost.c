@@ -7,8 +7,9 @@
  * each on some page, then re-ranks the beam.  We hand that node count to
  * genericcostestimate as the number of index tuples visited, so that page
  * and CPU costs scale with it, and make the whole cost a startup cost.  For
- * a tiny table the estimate reaches the whole index, which then costs more
- * than a sequential scan with a top-N sort, so the planner picks the latter.
+ * a small table (up to a few thousand rows) the estimate reaches most of
+ * the index, which then costs more than a sequential scan with a top-N
+ * sort, so the planner picks the latter.
  * Without an ORDER BY on the distance the index is useless.
  */
 #include "postgres.h"
@@ -16,6 +17,7 @@
 #include <math.h>
 
 #include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
 #include "utils/selfuncs.h"
 
 #include "index/graph.h"
@@ -48,6 +50,12 @@ fg_amcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	costs.numIndexTuples = visited;
 	genericcostestimate(root, path, loop_count, &costs);
 
+	/*
+	 * genericcostestimate charged random_page_cost per page; a search keeps
+	 * coming back to the same hot pages near the entry and the query, which
+	 * stay in shared buffers, so charge them as sequential reads.
+	 */
+	costs.indexTotalCost -= costs.numIndexPages * (random_page_cost - seq_page_cost);
 	*indexStartupCost = costs.indexTotalCost;
 	*indexTotalCost = costs.indexTotalCost;
 	*indexSelectivity = costs.indexSelectivity;

@@ -75,7 +75,8 @@ fg_get_shape(Relation index)
 				 errmsg("index \"%s\" is not a valid face_graph index",
 						RelationGetRelationName(index))));
 	dim = meta->dim;
-	shape = MemoryContextAlloc(index->rd_indexcxt,
+	/* only a shape with a dimension is cached; one without is the caller's */
+	shape = MemoryContextAlloc(dim > 0 ? index->rd_indexcxt : CurrentMemoryContext,
 							   sizeof(FgShape) + 3 * sizeof(float) * Max(dim, 1));
 	fg_shape_compute(shape, dim, meta->m, meta->ef_construction, (FgMetric) meta->metric);
 	shape->offset = (float *) (shape + 1);
