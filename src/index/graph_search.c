@@ -180,15 +180,15 @@ node_in_page(Page page, ItemPointer tid)
 }
 
 /*
- * Approximate distance of the node at tid and, optionally, a copy of its
- * links.  Returns false for free slots (and pages that are not ours).
+ * Approximate distance of the node at tid (in the pinned buffer buf) and,
+ * optionally, a copy of its links.  Returns false for free slots (and
+ * pages that are not ours).
  */
 static bool
-visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
-		   ItemPointerData *links, int *nlinks)
+visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist,
+			 ItemPointerData *links, int *nlinks)
 {
 	const FgShape *shape = q->shape;
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
 	Page		page;
 	bool		ok = false;
 
@@ -210,7 +210,18 @@ visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
 			}
 		}
 	}
-	UnlockReleaseBuffer(buf);
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	return ok;
+}
+
+static bool
+visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
+		   ItemPointerData *links, int *nlinks)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	bool		ok = visit_pinned(q, buf, tid, dist, links, nlinks);
+
+	ReleaseBuffer(buf);
 	return ok;
 }
 
@@ -239,30 +250,6 @@ prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Bu
 		__builtin_prefetch(node + shape->code_off);
 		__builtin_prefetch(node + shape->code_off + 64);
 	}
-}
-
-/* visit_node for a page pinned by prefetch_nodes (the pin stays) */
-static bool
-visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist)
-{
-	const FgShape *shape = q->shape;
-	Page		page;
-	bool		ok = false;
-
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buf);
-	if (node_in_page(page, tid))
-	{
-		FgNode		node = fg_page_node(page, ItemPointerGetOffsetNumber(tid), shape);
-
-		if (!(node->flags & FG_NODE_FREE))
-		{
-			ok = true;
-			*dist = fg_approx_distance(q, FgNodeCode(shape, node));
-		}
-	}
-	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-	return ok;
 }
 
 /*
@@ -377,7 +364,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		prefetch_nodes(index, links, nnew, shape, bufs);
 		for (int i = 0; i < nnew; i++)
 		{
-			bool		ok = visit_pinned(q, bufs[i], &links[i], &d);
+			bool		ok = visit_pinned(q, bufs[i], &links[i], &d, NULL, NULL);
 
 			ReleaseBuffer(bufs[i]);
 			if (!ok)
