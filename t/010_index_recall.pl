@@ -51,6 +51,21 @@ my $match = $node->safe_psql('postgres', q{
 });
 cmp_ok($match, '>=', 0.99, "l2: match recall $match");
 
+# a parallel build (leader + 2 workers) keeps recall
+my ($rc, $out, $err) = $node->psql('postgres', q{
+	ALTER TABLE faces SET (parallel_workers = 2);
+	SET max_parallel_maintenance_workers = 2;
+	SET client_min_messages = debug1;
+	DROP INDEX faces_l2;
+	CREATE INDEX faces_l2 ON faces USING face_graph (e);
+});
+is($rc, 0, 'parallel build ran');
+like($err, qr/face_graph build: [12] parallel workers/, 'the build used parallel workers');
+is($node->safe_psql('postgres', "SELECT count(*) FROM facerec_index_check('faces_l2')"),
+	'0', 'check is clean after the parallel build');
+$r = recall($node, '<->', 'gt');
+cmp_ok($r, '>=', 0.95, "l2: recall\@10 $r after a parallel build");
+
 # 1%-selective filter: k rows come back, and they are the right ones mostly
 exact_top10($node, '<->', 'exact_filtered', 'qid <= 20');
 $node->safe_psql('postgres', q{

@@ -6,23 +6,35 @@
  *		insert path without WAL; then the entry moves to the node nearest the
  *		data's mean, and all pages are WAL-logged at once.
  *
+ * The second pass runs in parallel when max_parallel_maintenance_workers
+ * (and the table's size) allow: the leader and each worker read their share
+ * of a parallel table scan and insert through the same insert path, which
+ * is safe under concurrency anyway (see graph.h); the range pass and the
+ * final entry / reachability steps stay in the leader.
+ *
  * Progress goes to pg_stat_progress_create_index (subphase, tuples done /
- * total).
+ * total, counted over all processes).
  */
 #include "postgres.h"
 
 #include <float.h>
 
+#include "access/parallel.h"
+#include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "pgstat.h"
+#include "port/atomics.h"
 #include "storage/bufmgr.h"
 #include "storage/smgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "index/graph.h"
 #include "type/face_embedding.h"
@@ -41,7 +53,24 @@ typedef struct FgBuildState
 	double		ntuples;
 	double		indtuples;
 	MemoryContext tmpcxt;
+	pg_atomic_uint64 *done;		/* parallel build: rows inserted by all */
 } FgBuildState;
+
+/* shared state of a parallel build, followed by the parallel table scan */
+typedef struct FgParallelShared
+{
+	Oid			heaprelid;
+	Oid			indexrelid;
+	bool		isconcurrent;
+	int			dim;
+	pg_atomic_uint64 done;
+} FgParallelShared;
+
+#define FG_PARALLEL_KEY_SHARED	UINT64CONST(0xFA7E000000000001)
+#define ParallelTableScanFromShared(shared) \
+	((ParallelTableScanDesc) ((char *) (shared) + BUFFERALIGN(sizeof(FgParallelShared))))
+
+PGDLLEXPORT void fg_parallel_build_main(dsm_segment *seg, shm_toc *toc);
 
 /* the embedding of an index tuple, checked against the dimension seen so far */
 static FaceEmbedding *
@@ -117,9 +146,103 @@ insert_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	e = build_embedding(st, values[0]);
 	fg_insert_vector(index, e->x, e->dim, tid, true);
 	st->indtuples += 1;
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+	if (st->done)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
+	else
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->tmpcxt);
+}
+
+/* a worker (or the leader's share): insert the rows of its part of the scan */
+static void
+parallel_insert(FgParallelShared *shared, Relation heap, Relation index,
+				IndexInfo *indexInfo, FgBuildState *st)
+{
+	TableScanDesc scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
+
+	st->done = &shared->done;
+	table_index_build_scan(heap, index, indexInfo, true, false,
+						   insert_callback, st, scan);
+}
+
+void
+fg_parallel_build_main(dsm_segment *seg, shm_toc *toc)
+{
+	FgParallelShared *shared = shm_toc_lookup(toc, FG_PARALLEL_KEY_SHARED, false);
+	LOCKMODE	heaplock = shared->isconcurrent ? ShareUpdateExclusiveLock : ShareLock;
+	Relation	heap = table_open(shared->heaprelid, heaplock);
+	Relation	index = index_open(shared->indexrelid, RowExclusiveLock);
+	IndexInfo  *indexInfo = BuildIndexInfo(index);
+	FgBuildState st;
+
+	indexInfo->ii_Concurrent = shared->isconcurrent;
+	memset(&st, 0, sizeof(st));
+	st.index = index;
+	st.metric = fg_get_shape(index)->metric;
+	st.dim = shared->dim;
+	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
+									  ALLOCSET_DEFAULT_SIZES);
+	parallel_insert(shared, heap, index, indexInfo, &st);
+	index_close(index, RowExclusiveLock);
+	table_close(heap, heaplock);
+}
+
+/*
+ * The second pass: inserts by the leader and, when the planner grants them,
+ * parallel workers.  Returns the number of workers that took part.
+ */
+static int
+insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st)
+{
+	int			nworkers = plan_create_index_workers(RelationGetRelid(heap),
+													 RelationGetRelid(index));
+	ParallelContext *pcxt;
+	FgParallelShared *shared;
+	Size		size;
+	Snapshot	snapshot;
+	int			launched;
+
+	if (nworkers <= 0)
+	{
+		table_index_build_scan(heap, index, indexInfo, true, true,
+							   insert_callback, st, NULL);
+		return 0;
+	}
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("facerec", "fg_parallel_build_main", nworkers);
+	/* as nbtree: every row for a plain build, an MVCC snapshot for CONCURRENTLY */
+	snapshot = indexInfo->ii_Concurrent ?
+		RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+	size = add_size(BUFFERALIGN(sizeof(FgParallelShared)),
+					table_parallelscan_estimate(heap, snapshot));
+	shm_toc_estimate_chunk(&pcxt->estimator, size);
+	shm_toc_estimate_keys(&pcxt->estimator, 1);
+	InitializeParallelDSM(pcxt);
+	shared = shm_toc_allocate(pcxt->toc, size);
+	shared->heaprelid = RelationGetRelid(heap);
+	shared->indexrelid = RelationGetRelid(index);
+	shared->isconcurrent = indexInfo->ii_Concurrent;
+	shared->dim = st->dim;
+	pg_atomic_init_u64(&shared->done, 0);
+	table_parallelscan_initialize(heap, ParallelTableScanFromShared(shared), snapshot);
+	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_SHARED, shared);
+
+	LaunchParallelWorkers(pcxt);
+	launched = pcxt->nworkers_launched;
+	ereport(DEBUG1, (errmsg("face_graph build: %d parallel workers", launched)));
+	parallel_insert(shared, heap, index, indexInfo, st);
+	WaitForParallelWorkersToFinish(pcxt);
+	st->indtuples = (double) pg_atomic_read_u64(&shared->done);
+	st->done = NULL;
+
+	DestroyParallelContext(pcxt);
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	ExitParallelMode();
+	return launched;
 }
 
 /* the meta page, written without WAL (the build logs every page at the end) */
@@ -222,8 +345,7 @@ fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) st.ntuples);
 	if (st.ntuples > 0)
 	{
-		table_index_build_scan(heap, index, indexInfo, true, true,
-							   insert_callback, &st, NULL);
+		insert_rows(heap, index, indexInfo, &st);
 		choose_entry(index, &st);
 		fg_reconnect(index, fg_get_shape(index), true);
 	}
