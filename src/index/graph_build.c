@@ -53,6 +53,7 @@ typedef struct FgBuildState
 	double		ntuples;
 	double		indtuples;
 	MemoryContext tmpcxt;
+	bool		inserting;		/* pass 2 */
 	pg_atomic_uint64 *done;		/* parallel build: rows inserted by all */
 } FgBuildState;
 
@@ -86,19 +87,12 @@ build_embedding(FgBuildState *st, Datum value)
 	return e;
 }
 
+/* pass 1: widen the per-dimension ranges by one (prepared) vector */
 static void
-range_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
-			   bool tupleIsAlive, void *state)
+add_to_range(FgBuildState *st, FaceEmbedding *e, MemoryContext keep)
 {
-	FgBuildState *st = state;
-	MemoryContext old;
-	FaceEmbedding *e;
 	float	   *v;
 
-	if (isnull[0])
-		return;
-	old = MemoryContextSwitchTo(st->tmpcxt);
-	e = build_embedding(st, values[0]);
 	if (st->dim == 0)
 	{
 		if (e->dim > FG_MAX_DIM)
@@ -106,9 +100,9 @@ range_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("face_graph indexes at most %d dimensions, got %d",
 							FG_MAX_DIM, e->dim)));
-		st->min = MemoryContextAlloc(old, sizeof(float) * e->dim);
-		st->max = MemoryContextAlloc(old, sizeof(float) * e->dim);
-		st->sum = MemoryContextAllocZero(old, sizeof(double) * e->dim);
+		st->min = MemoryContextAlloc(keep, sizeof(float) * e->dim);
+		st->max = MemoryContextAlloc(keep, sizeof(float) * e->dim);
+		st->sum = MemoryContextAllocZero(keep, sizeof(double) * e->dim);
 		for (int i = 0; i < e->dim; i++)
 		{
 			st->min[i] = FLT_MAX;
@@ -128,13 +122,25 @@ range_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		}
 		st->ntuples += 1;
 	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(st->tmpcxt);
 }
 
+/* pass 2: insert one row */
 static void
-insert_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
-				bool tupleIsAlive, void *state)
+insert_row(FgBuildState *st, FaceEmbedding *e, ItemPointer tid)
+{
+	fg_insert_vector(st->index, e->x, e->dim, tid, true);
+	st->indtuples += 1;
+	if (st->done)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
+	else
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+}
+
+/* table_index_build_scan callback of both passes (st->inserting tells which) */
+static void
+build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *state)
 {
 	FgBuildState *st = state;
 	MemoryContext old;
@@ -144,13 +150,10 @@ insert_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 	old = MemoryContextSwitchTo(st->tmpcxt);
 	e = build_embedding(st, values[0]);
-	fg_insert_vector(index, e->x, e->dim, tid, true);
-	st->indtuples += 1;
-	if (st->done)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
-									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
+	if (st->inserting)
+		insert_row(st, e, tid);
 	else
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+		add_to_range(st, e, old);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(st->tmpcxt);
 }
@@ -163,8 +166,9 @@ parallel_insert(FgParallelShared *shared, Relation heap, Relation index,
 	TableScanDesc scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
 
 	st->done = &shared->done;
+	st->inserting = true;
 	table_index_build_scan(heap, index, indexInfo, true, false,
-						   insert_callback, st, scan);
+						   build_callback, st, scan);
 }
 
 void
@@ -204,10 +208,11 @@ insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *s
 	Snapshot	snapshot;
 	int			launched;
 
+	st->inserting = true;
 	if (nworkers <= 0)
 	{
 		table_index_build_scan(heap, index, indexInfo, true, true,
-							   insert_callback, st, NULL);
+							   build_callback, st, NULL);
 		return 0;
 	}
 
@@ -336,7 +341,7 @@ fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
 									  ALLOCSET_DEFAULT_SIZES);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_RANGE);
 	table_index_build_scan(heap, index, indexInfo, true, true,
-						   range_callback, &st, NULL);
+						   build_callback, &st, NULL);
 	if (st.dim == 0 && typmod > 0)
 		st.dim = typmod;		/* empty table: the column's declared dimension */
 	write_meta(index, &st, m, ef_construction);
