@@ -16,8 +16,10 @@
 
 #include <math.h>
 
+#include "access/genam.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
+#include "utils/rel.h"
 #include "utils/selfuncs.h"
 
 #include "index/graph.h"
@@ -31,6 +33,9 @@ fg_amcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	GenericCosts costs;
 	double		ntuples = path->indexinfo->tuples;
 	double		visited;
+	Relation	index;
+	FgOptions  *opts;
+	int			m;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -42,7 +47,13 @@ fg_amcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		return;
 	}
 
-	visited = (double) fg_ef_search * FG_DEFAULT_M;
+	/* the index's own m (the planner holds a lock on it already) */
+	index = index_open(path->indexinfo->indexoid, NoLock);
+	opts = (FgOptions *) index->rd_options;
+	m = opts ? opts->m : FG_DEFAULT_M;
+	index_close(index, NoLock);
+
+	visited = (double) fg_ef_search * m;
 	if (ntuples > 0)
 		visited = Min(visited, ntuples);
 
