@@ -8,7 +8,9 @@
  * median pass is reported.  The variants are also checked against the
  * scalar results (error = |v - scalar| / (1 + |scalar|), above 1e-5 fails)
  * so that a fast but wrong kernel cannot go unnoticed; `--check` does only
- * that, without timing (tools/run-tests runs it).
+ * that, without timing (tools/run-tests runs it).  The int8-code kernels of
+ * the graph index (a float query against quantized rows) are measured and
+ * checked the same way.
  */
 #include <math.h>
 #include <stdio.h>
@@ -42,10 +44,21 @@ cmp_double(const void *a, const void *b)
 
 typedef enum
 {
-	OP_L2, OP_IP, OP_COSINE
+	OP_L2, OP_IP, OP_COSINE, OP_L2_SQ8, OP_DOT_SQ8
 } Op;
 
-static const char *const op_names[] = {"<-> l2", "<#> inner product", "<=> cosine"};
+static const char *const op_names[] = {"<-> l2", "<#> inner product", "<=> cosine",
+"l2 vs int8 codes", "dot vs int8 codes"};
+
+/* the rows as int8 codes (code row r goes with float row r of rows_base)
+ * and the weights of the weighted int8 L2 */
+static const float *rows_base;
+static signed char codes[DIM * ROWS];
+static float weights[DIM];
+
+/* the query as the index passes it: in code units (L2), times the scale (dot) */
+static float q_in_codes[DIM];
+static float q_scaled[DIM];
 
 static double
 one_distance(const DistanceKernels *k, Op op, const float *a, const float *b)
@@ -53,9 +66,14 @@ one_distance(const DistanceKernels *k, Op op, const float *a, const float *b)
 	float		d,
 				na,
 				nb;
+	const signed char *code = codes + (b - rows_base);
 
 	switch (op)
 	{
+		case OP_L2_SQ8:
+			return k->l2_squared_sq8(q_in_codes, code, weights, DIM);
+		case OP_DOT_SQ8:
+			return k->dot_sq8(q_scaled, code, DIM);
 		case OP_L2:
 			return sqrt((double) k->l2_squared(a, b, DIM));
 		case OP_IP:
@@ -104,13 +122,22 @@ main(int argc, char **argv)
 		data[i] = (float) rand() / RAND_MAX * 0.4f - 0.2f;
 	for (int i = 0; i < DIM; i++)
 		q[i] = (float) rand() / RAND_MAX * 0.4f - 0.2f;
+	rows_base = data;
+	for (int i = 0; i < DIM * ROWS; i++)
+		codes[i] = (signed char) lrintf(data[i] * 635.0f);
+	for (int i = 0; i < DIM; i++)
+	{
+		weights[i] = 1.0f / (635.0f * 635.0f);
+		q_in_codes[i] = q[i] * 635.0f;
+		q_scaled[i] = q[i] / 635.0f;
+	}
 	distance_kernels_init();
 	printf("distance kernels, %d dimensions, %d rows per pass, median of %d passes\n",
 		   DIM, ROWS, PASSES);
 	printf("server would use: %s\n\n", active_kernels.isa);
 	printf("%-20s %-8s %10s %12s %14s\n", "operator", "kernel", "ns/dist", "vs scalar", "max error");
 
-	for (int op = OP_L2; op <= OP_COSINE; op++)
+	for (int op = OP_L2; op <= OP_DOT_SQ8; op++)
 	{
 		double		scalar_ns = 0;
 

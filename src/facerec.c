@@ -9,6 +9,7 @@
 #include "utils/builtins.h"
 
 #include "image/image.h"
+#include "index/graph.h"
 #include "type/distance.h"
 
 PG_MODULE_MAGIC;
@@ -20,6 +21,7 @@ _PG_init(void)
 {
 	distance_kernels_init();
 	image_init();
+	index_init();
 }
 
 /* which distance kernels this backend runs: "avx512", "avx2" or "scalar" */

@@ -1,6 +1,7 @@
 /*
  * distance.c
- *		Scalar, AVX2 and AVX-512 distance kernels and run-time selection.
+ *		Scalar, AVX2 and AVX-512 distance kernels (float against float, and
+ *		float against int8 codes) and run-time selection.
  *
  * The vectorized versions are compiled with per-function target attributes,
  * so the library itself stays runnable on any x86-64; they are only called
@@ -60,6 +61,30 @@ cosine_parts_scalar(const float *a, const float *b, int n,
 	*dot = d;
 	*norm_a = na;
 	*norm_b = nb;
+}
+
+static float
+l2_squared_sq8_scalar(const float *q, const signed char *code, const float *w, int n)
+{
+	float		sum = 0.0f;
+
+	for (int i = 0; i < n; i++)
+	{
+		float		d = q[i] - (float) code[i];
+
+		sum += w[i] * d * d;
+	}
+	return sum;
+}
+
+static float
+dot_sq8_scalar(const float *q, const signed char *code, int n)
+{
+	float		sum = 0.0f;
+
+	for (int i = 0; i < n; i++)
+		sum += q[i] * (float) code[i];
+	return sum;
 }
 
 #ifdef HAVE_X86_KERNELS
@@ -183,6 +208,66 @@ cosine_parts_avx2(const float *a, const float *b, int n,
 	*norm_b = nb;
 }
 
+/* 8 int8 codes widened to 8 floats */
+AVX2 static inline __m256
+load8_sq8(const signed char *code)
+{
+	return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) code)));
+}
+
+AVX2 static float
+l2_squared_sq8_avx2(const float *q, const signed char *code, const float *w, int n)
+{
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), load8_sq8(code + i));
+		__m256		d1 = _mm256_sub_ps(_mm256_loadu_ps(q + i + 8), load8_sq8(code + i + 8));
+
+		acc0 = _mm256_fmadd_ps(_mm256_mul_ps(d0, d0), _mm256_loadu_ps(w + i), acc0);
+		acc1 = _mm256_fmadd_ps(_mm256_mul_ps(d1, d1), _mm256_loadu_ps(w + i + 8), acc1);
+	}
+	for (; i + 8 <= n; i += 8)
+	{
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(q + i), load8_sq8(code + i));
+
+		acc0 = _mm256_fmadd_ps(_mm256_mul_ps(d0, d0), _mm256_loadu_ps(w + i), acc0);
+	}
+	sum = hsum256(_mm256_add_ps(acc0, acc1));
+	for (; i < n; i++)
+	{
+		float		d = q[i] - (float) code[i];
+
+		sum += w[i] * d * d;
+	}
+	return sum;
+}
+
+AVX2 static float
+dot_sq8_avx2(const float *q, const signed char *code, int n)
+{
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 16 <= n; i += 16)
+	{
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8_sq8(code + i), acc0);
+		acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i + 8), load8_sq8(code + i + 8), acc1);
+	}
+	for (; i + 8 <= n; i += 8)
+		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load8_sq8(code + i), acc0);
+	sum = hsum256(_mm256_add_ps(acc0, acc1));
+	for (; i < n; i++)
+		sum += q[i] * (float) code[i];
+	return sum;
+}
+
 /* ---- AVX-512F: 16 lanes, masked loads for the tail (no scalar loop) ---- */
 
 #define AVX512 __attribute__((target("avx512f")))
@@ -276,18 +361,82 @@ cosine_parts_avx512(const float *a, const float *b, int n,
 	*norm_a = _mm512_reduce_add_ps(_mm512_add_ps(va0, va1));
 	*norm_b = _mm512_reduce_add_ps(_mm512_add_ps(vb0, vb1));
 }
+
+/* 16 int8 codes widened to 16 floats (AVX-512F only: no byte masks) */
+AVX512 static inline __m512
+load16_sq8(const signed char *code)
+{
+	return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) code)));
+}
+
+AVX512 static float
+l2_squared_sq8_avx512(const float *q, const signed char *code, const float *w, int n)
+{
+	__m512		acc0 = _mm512_setzero_ps();
+	__m512		acc1 = _mm512_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 32 <= n; i += 32)
+	{
+		__m512		d0 = _mm512_sub_ps(_mm512_loadu_ps(q + i), load16_sq8(code + i));
+		__m512		d1 = _mm512_sub_ps(_mm512_loadu_ps(q + i + 16), load16_sq8(code + i + 16));
+
+		acc0 = _mm512_fmadd_ps(_mm512_mul_ps(d0, d0), _mm512_loadu_ps(w + i), acc0);
+		acc1 = _mm512_fmadd_ps(_mm512_mul_ps(d1, d1), _mm512_loadu_ps(w + i + 16), acc1);
+	}
+	for (; i + 16 <= n; i += 16)
+	{
+		__m512		d0 = _mm512_sub_ps(_mm512_loadu_ps(q + i), load16_sq8(code + i));
+
+		acc0 = _mm512_fmadd_ps(_mm512_mul_ps(d0, d0), _mm512_loadu_ps(w + i), acc0);
+	}
+	sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+	for (; i < n; i++)
+	{
+		float		d = q[i] - (float) code[i];
+
+		sum += w[i] * d * d;
+	}
+	return sum;
+}
+
+AVX512 static float
+dot_sq8_avx512(const float *q, const signed char *code, int n)
+{
+	__m512		acc0 = _mm512_setzero_ps();
+	__m512		acc1 = _mm512_setzero_ps();
+	int			i = 0;
+	float		sum;
+
+	for (; i + 32 <= n; i += 32)
+	{
+		acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), load16_sq8(code + i), acc0);
+		acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), load16_sq8(code + i + 16), acc1);
+	}
+	for (; i + 16 <= n; i += 16)
+		acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), load16_sq8(code + i), acc0);
+	sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+	for (; i < n; i++)
+		sum += q[i] * (float) code[i];
+	return sum;
+}
 #endif							/* HAVE_X86_KERNELS */
 
 static const DistanceKernels all_variants[] = {
-	{"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar},
+	{"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar,
+	l2_squared_sq8_scalar, dot_sq8_scalar},
 #ifdef HAVE_X86_KERNELS
-	{"avx2", l2_squared_avx2, inner_product_avx2, cosine_parts_avx2},
-	{"avx512", l2_squared_avx512, inner_product_avx512, cosine_parts_avx512},
+	{"avx2", l2_squared_avx2, inner_product_avx2, cosine_parts_avx2,
+	l2_squared_sq8_avx2, dot_sq8_avx2},
+	{"avx512", l2_squared_avx512, inner_product_avx512, cosine_parts_avx512,
+	l2_squared_sq8_avx512, dot_sq8_avx512},
 #endif
 };
 
 DistanceKernels active_kernels = {
-	"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar
+	"scalar", l2_squared_scalar, inner_product_scalar, cosine_parts_scalar,
+	l2_squared_sq8_scalar, dot_sq8_scalar
 };
 
 int

@@ -16,12 +16,22 @@ typedef float (*pair_kernel) (const float *a, const float *b, int n);
 typedef void (*cosine_kernel) (const float *a, const float *b, int n,
 							   float *dot, float *norm_a, float *norm_b);
 
+/*
+ * Kernels against int8 codes (a float query against a quantized vector, as
+ * the graph index traverses): q is float, code holds n values in -127..127.
+ */
+typedef float (*sq8_weighted_kernel) (const float *q, const signed char *code,
+									  const float *w, int n);
+typedef float (*sq8_kernel) (const float *q, const signed char *code, int n);
+
 typedef struct DistanceKernels
 {
 	const char *isa;			/* "scalar", "avx2", "avx512" */
 	pair_kernel l2_squared;		/* sum (a - b)^2 */
 	pair_kernel inner_product;	/* sum a * b */
 	cosine_kernel cosine_parts; /* a.b, |a|^2, |b|^2 in one pass */
+	sq8_weighted_kernel l2_squared_sq8; /* sum w * (q - code)^2 */
+	sq8_kernel dot_sq8;			/* sum q * code */
 } DistanceKernels;
 
 /* the kernels in use; valid after distance_kernels_init() */

@@ -37,4 +37,10 @@ extern void check_same_dims(const FaceEmbedding *a, const FaceEmbedding *b);
 extern void check_embedding_element(float4 value);
 extern int	compare_face_embeddings(const FaceEmbedding *a, const FaceEmbedding *b);
 
+/* the distance functions behind <->, <=>, <#> (the index maps its opclass's
+ * support function to a metric by comparing against these) */
+extern Datum face_embedding_l2_distance(PG_FUNCTION_ARGS);
+extern Datum face_embedding_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum face_embedding_negative_inner_product(PG_FUNCTION_ARGS);
+
 #endif							/* FACEREC_FACE_EMBEDDING_H */

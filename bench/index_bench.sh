@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# index_bench.sh: face_graph figures on facegen data, in one run, against an
+# exact sequential scan measured in the same run.
+#
+#   bench/index_bench.sh [N]          (default N = 100000)
+#
+# Prints build time, index size, single-row insert rate (with and without the
+# index), and recall@10 / match recall / queries per second for a sweep of
+# facerec.ef_search, plus the exact sequential scan, as a markdown table.
+# Queries per second: pgbench, one client, one query per statement (client
+# round trip included), 2,000 queries (200 for the sequential scan).
+# Environment: PG_CONFIG (your PostgreSQL), FACEREC_BENCH_DATA (reuse a
+# facegen output directory), FACEREC_BENCH_EF (the sweep), BENCH_SHARED_BUFFERS,
+# BENCH_BUILD_WORKERS (max_parallel_maintenance_workers, default 1: two
+# processes build, as in the issue's pgvector figure).
+# Timings on a shared machine are noisy: the load average is printed too.
+set -euo pipefail
+N=${1:-100000}
+EFS=${FACEREC_BENCH_EF:-"40 64 100 150 200 300"}
+source "$(dirname "$0")/../tools/setup.sh"
+BIN=$("$PG_CONFIG" --bindir)
+
+DATA=${FACEREC_BENCH_DATA:-}
+if [ -z "$DATA" ]; then
+	DATA=$(mktemp -d /tmp/facerec-bench-data.XXXXXX)
+	echo "== facegen --n $N into $DATA"
+	/usr/bin/python3 "$FACEREC_TOP/../shared/tools/facegen.py" --n "$N" --out "$DATA" >/dev/null
+fi
+chmod -R a+rX "$DATA"
+
+build_install
+FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} -c maintenance_work_mem=2GB \
+ -c max_wal_size=20GB -c checkpoint_timeout=1h -c max_parallel_maintenance_workers=${BENCH_BUILD_WORKERS:-1}" start_cluster
+psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+pgbench() { as_cluster_user "$BIN/pgbench" "$@"; }
+secs() { date +%s.%N; }
+
+psql -c "CREATE EXTENSION facerec" -c "
+	CREATE TABLE faces (id int PRIMARY KEY, e face_embedding(128));
+	COPY faces FROM '$DATA/base.tsv';
+	CREATE TABLE queries (qid int PRIMARY KEY, seen bool, e face_embedding(128));
+	COPY queries FROM '$DATA/queries.tsv';
+	CREATE TABLE gt (qid int, ids int[]);
+	COPY gt FROM '$DATA/gt.tsv';
+	CREATE TABLE pool (id int PRIMARY KEY, e face_embedding(128));
+	COPY pool FROM '$DATA/inserts.tsv';
+	CREATE TABLE plain (id int PRIMARY KEY, e face_embedding(128));" \
+	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
+NQ=$(psql -Atc "SELECT count(*) FROM queries")
+
+echo "== build ($N rows)"
+t0=$(secs)
+psql -c "CREATE INDEX faces_l2 ON faces USING face_graph (e)"
+t1=$(secs)
+BUILD=$(echo "$t1 - $t0" | bc)
+SIZE=$(psql -Atc "SELECT pg_relation_size('faces_l2')")
+psql -c "VACUUM ANALYZE faces" -c "CHECKPOINT"
+
+# true neighbours closer than the match threshold, per query
+psql -c "CREATE TABLE matches AS SELECT g.qid, t.id FROM gt g JOIN queries q USING (qid),
+	unnest(g.ids) t(id) JOIN faces f ON f.id = t.id WHERE (f.e <-> q.e) < 0.6"
+
+cat > "$FACEREC_CLUSTER/q.sql" <<SQL
+\set q random(1, $NQ)
+SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = :q) LIMIT 10;
+SQL
+cat > "$FACEREC_CLUSTER/ins_idx.sql" <<SQL
+\set r random(1, 20000)
+INSERT INTO faces SELECT id + 10000000 * :client_id + 1000000 * (random() * 9)::int, e FROM pool WHERE id = $N + :r ON CONFLICT DO NOTHING;
+SQL
+sed 's/INSERT INTO faces/INSERT INTO plain/' "$FACEREC_CLUSTER/ins_idx.sql" > "$FACEREC_CLUSTER/ins_plain.sql"
+chmod a+r "$FACEREC_CLUSTER"/*.sql
+tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"; }
+
+echo "| search | recall@10 | match recall | queries/s |"
+echo "| --- | --- | --- | --- |"
+for ef in $EFS; do
+	psql -c "SET facerec.ef_search = $ef" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS res" -c "
+		CREATE TABLE res AS SELECT qid, ARRAY(SELECT id FROM faces ORDER BY e <-> q.e LIMIT 10) ids FROM queries q"
+	R=$(psql -Atc "SELECT round(avg((SELECT count(*) FROM unnest(g.ids) i WHERE i = ANY(r.ids)) / 10.0), 3)
+		FROM gt g JOIN res r USING (qid)")
+	M=$(psql -Atc "SELECT round(avg((m.id = ANY(r.ids))::int), 3) FROM matches m JOIN res r USING (qid)")
+	Q=$(PGOPTIONS="-c facerec.ef_search=$ef" tps -t 2000 -f "$FACEREC_CLUSTER/q.sql")
+	echo "| face_graph ef_search $ef | $R | $M | $Q |"
+done
+QS=$(PGOPTIONS="-c enable_indexscan=off" tps -t 200 -f "$FACEREC_CLUSTER/q.sql")
+echo "| exact seq scan | 1.000 | 1.000 | $QS |"
+
+INS=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins_idx.sql")
+PLAIN=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins_plain.sql")
+echo
+echo "| figure | value |"
+echo "| --- | --- |"
+echo "| rows | $N |"
+echo "| build (leader + ${BENCH_BUILD_WORKERS:-1} worker) | ${BUILD%.*}.$(echo "$BUILD" | cut -d. -f2 | cut -c1) s |"
+echo "| index size | $((SIZE / 1048576)) MB ($((SIZE / N)) B per face) |"
+echo "| single-row inserts, indexed table | $INS rows/s |"
+echo "| single-row inserts, no index | $PLAIN rows/s |"
+echo "| check | $(psql -Atc "SELECT count(*) FROM facerec_index_check('faces_l2')") problems |"
+echo "| load average (shared machine) | $(cut -d' ' -f1-3 /proc/loadavg) |"
+echo "| kernels | $(psql -Atc 'SELECT facerec_distance_isa()') |"

@@ -1,0 +1,303 @@
+/*
+ * graph.h
+ *		The face_graph index access method: page layout, locking, WAL, and the
+ *		interfaces between the files of src/index/.  This header is the only
+ *		door into src/index/.
+ *
+ * Algorithm
+ *		A single-layer proximity graph (Vamana / DiskANN style) rather than
+ *		HNSW's layer stack: every node keeps up to R = 2 * m out-links chosen
+ *		by the robust-prune rule with alpha = FG_ALPHA > 1, which keeps some
+ *		long edges and so makes the upper layers unnecessary; a search is a
+ *		beam search of width ef from one entry node (built near the data's
+ *		mean).  One layer means one link list per node, no level draws, and
+ *		fewer pages touched per search.
+ *
+ *		The beam search compares the float query with int8 codes of the
+ *		nodes (per-dimension offset and scale fixed at build time, kept in the
+ *		meta page); the best ef candidates are then re-ranked with the exact
+ *		float vectors, which are stored in the same tuple.  A traversal step
+ *		thus reads 128 code bytes per neighbour instead of 512 float bytes.
+ *
+ * Page layout
+ *		Block 0 is the meta page (FgMetaPageData in the page contents).  Every
+ *		other block is a node page: standard page header, line pointers, and
+ *		fixed-size node tuples (all of one index have the same size), with
+ *		FgPageOpaqueData in the special space.  A node tuple is
+ *
+ *			FgNodeData header (heap TID, flags, link count)
+ *			ItemPointerData links[R]       (index TIDs of the out-neighbours)
+ *			int8 code[dim]                 (quantized vector)
+ *			padding to 4 bytes
+ *			float4 vec[dim]                (exact vector; normalized for cosine)
+ *
+ *		Tuples are updated in place (links, flags); a node is never moved, so
+ *		its index TID is its identity.  Vacuum turns dead nodes into FREE
+ *		slots that later inserts reuse (their pages are recorded in the FSM).
+ *
+ * Locking
+ *		Buffer locks: at most one node page is locked at a time, except that
+ *		the meta page may be locked first and then one node page (only when
+ *		the first node becomes the entry).  Neighbour link lists are updated
+ *		optimistically: read under a share lock, compute, relock exclusive and
+ *		write only if the list did not change meanwhile (else retry).
+ *		A heavyweight lock on the meta block number (FG_UPDATE_LOCK), taken in
+ *		ShareLock by every insert and by the check function, and in
+ *		ExclusiveLock by vacuum while it repairs links and frees dead nodes,
+ *		guarantees that no insert links to a node while it is being freed.
+ *		Scans take no heavyweight lock: a slot reused under a scan only makes
+ *		that scan's graph walk slightly worse; a node's heap TID and vector
+ *		are always read together under one buffer lock, so results stay
+ *		consistent.  Returned TIDs are checked against the scan's MVCC
+ *		snapshot by the executor as usual.
+ *
+ * WAL
+ *		Every page change after the build goes through GenericXLog.  The build
+ *		writes pages without WAL and logs them all at the end with
+ *		log_newpage_range() (FgEdit hides the difference).
+ */
+#ifndef FACEREC_INDEX_GRAPH_H
+#define FACEREC_INDEX_GRAPH_H
+
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "access/generic_xlog.h"
+#include "access/itup.h"
+#include "nodes/pathnodes.h"
+#include "storage/bufmgr.h"
+#include "utils/relcache.h"
+
+#define FG_MAGIC			0x46524731	/* "FRG1" */
+#define FG_VERSION			1
+#define FG_METAPAGE_BLKNO	0
+#define FG_UPDATE_LOCK		FG_METAPAGE_BLKNO
+#define FG_MAX_DIM			960		/* offsets and scales must fit the meta page */
+
+#define FG_DEFAULT_M		16
+#define FG_DEFAULT_EF_CONSTRUCTION	64
+#define FG_ALPHA			1.2f
+
+/* metric of the graph, from the opclass's distance function */
+typedef enum FgMetric
+{
+	FG_METRIC_L2 = 1,			/* <->  */
+	FG_METRIC_COSINE = 2,		/* <=>: vectors stored normalized, walked by L2 */
+	FG_METRIC_IP = 3			/* <#>  */
+} FgMetric;
+
+/* reloptions */
+typedef struct FgOptions
+{
+	int32		vl_len_;
+	int			m;
+	int			ef_construction;
+} FgOptions;
+
+/* meta page contents (block 0) */
+typedef struct FgMetaPageData
+{
+	uint32		magic;
+	uint32		version;
+	int32		dim;			/* 0 until the build saw the first vector */
+	int32		m;
+	int32		ef_construction;
+	int32		metric;			/* FgMetric */
+	ItemPointerData entry;		/* invalid when the graph is empty */
+	uint16		pad;
+	/* code = round((x - offset) / scale), clamped to -127..127 */
+	float4		offset[FLEXIBLE_ARRAY_MEMBER];	/* dim values, then dim scales */
+} FgMetaPageData;
+
+#define FgPageGetMeta(page) ((FgMetaPageData *) PageGetContents(page))
+#define FgMetaScales(meta)	((meta)->offset + (meta)->dim)
+
+/* special space of node pages */
+typedef struct FgPageOpaqueData
+{
+	uint16		flags;
+	uint16		page_id;		/* FG_PAGE_ID: tells our pages from others */
+} FgPageOpaqueData;
+
+#define FG_PAGE_META	0x0001
+#define FG_PAGE_NODES	0x0002
+#define FG_PAGE_ID		0xFA7E
+#define FgPageGetOpaque(page) ((FgPageOpaqueData *) PageGetSpecialPointer(page))
+
+/* node tuple header; links, code and vector follow (see above) */
+typedef struct FgNodeData
+{
+	ItemPointerData heaptid;
+	uint8		flags;
+	uint8		unused;
+	uint16		nlinks;
+} FgNodeData;
+
+typedef FgNodeData *FgNode;
+
+#define FG_NODE_DELETED	0x01	/* heap row is dead; still walked, never returned */
+#define FG_NODE_FREE	0x02	/* slot holds nothing; reusable by an insert */
+
+#define FG_LINKS_OFF		sizeof(FgNodeData)
+
+/* geometry of an index, derived from the meta page and cached */
+typedef struct FgShape
+{
+	int			dim;
+	int			m;
+	int			max_links;		/* R = 2 * m */
+	int			ef_construction;
+	FgMetric	metric;
+	Size		code_off;
+	Size		vec_off;
+	Size		node_size;
+	float	   *offset;			/* dim */
+	float	   *scale;			/* dim */
+	float	   *weight;			/* scale^2: weights of the int8 L2 kernel */
+} FgShape;
+
+#define FgNodeLinks(node)	((ItemPointer) ((char *) (node) + FG_LINKS_OFF))
+#define FgNodeCode(shape, node) ((signed char *) ((char *) (node) + (shape)->code_off))
+#define FgNodeVec(shape, node) ((float *) ((char *) (node) + (shape)->vec_off))
+
+/*
+ * A query prepared for one metric: the float vector (normalized for cosine)
+ * and its forms for the int8 kernels.
+ */
+typedef struct FgQuery
+{
+	const FgShape *shape;
+	float	   *vec;			/* exact query */
+	float	   *qcode;			/* L2: (q - offset) / scale; IP: q * scale */
+	float		ip_const;		/* IP: q . offset */
+} FgQuery;
+
+/* one node found by a search */
+typedef struct FgCandidate
+{
+	ItemPointerData tid;		/* index TID of the node */
+	ItemPointerData heaptid;	/* after re-rank */
+	float		dist;			/* approximate, then exact after re-rank */
+	bool		deleted;
+} FgCandidate;
+
+/* page edits: GenericXLog, or plain dirty buffers during the build */
+typedef struct FgEdit
+{
+	GenericXLogState *xlog;		/* NULL while building */
+	Buffer		buffers[2];
+	int			nbuffers;
+} FgEdit;
+
+/* GUCs (graph_handler.c) */
+extern int	fg_ef_search;
+extern bool fg_iterative_scan;
+extern int	fg_max_scan_tuples;
+
+/* graph_handler.c */
+extern void index_init(void);
+extern Datum face_graph_handler(PG_FUNCTION_ARGS);
+
+/* graph_page.c: meta, shape, nodes, edits */
+extern void fg_init_page(Page page, uint16 flags);
+extern bool fg_page_is_nodes(Page page);
+extern const FgShape *fg_get_shape(Relation index);
+extern void fg_shape_compute(FgShape *shape, int dim, int m, int ef_construction, FgMetric metric);
+extern FgMetric fg_metric_of(Relation index);
+extern void fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetric metric,
+						 const float *offsets, const float *scales);
+extern void fg_ensure_dim(Relation index, int dim);
+extern ItemPointerData fg_get_entry(Relation index);
+extern void fg_set_entry(Relation index, ItemPointerData entry, bool building);
+extern FgNode fg_page_node(Page page, OffsetNumber off, const FgShape *shape);
+extern void fg_encode(const FgShape *shape, const float *vec, signed char *code);
+extern bool fg_prepare_vector(FgMetric metric, float *vec, int dim);
+extern void fg_prepare_query(FgQuery *q, const FgShape *shape, const float *vec);
+extern float fg_approx_distance(const FgQuery *q, const signed char *code);
+extern float fg_exact_distance(FgMetric metric, const float *a, const float *b, int dim);
+extern void fg_edit_begin(FgEdit *edit, Relation index, bool building);
+extern Page fg_edit_page(FgEdit *edit, Buffer buf, bool fresh);
+extern void fg_edit_finish(FgEdit *edit);
+extern Buffer fg_new_page(Relation index);
+
+/* graph_search.c */
+typedef struct FgTidSet FgTidSet;
+extern FgTidSet *fg_tidset_create(uint32 size);
+extern bool fg_tidset_add(FgTidSet *set, ItemPointer tid);
+extern bool fg_tidset_contains(FgTidSet *set, ItemPointer tid);
+extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
+extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
+extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
+							  int ef, bool want_vectors, float **vectors, int *ncand);
+extern int	fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
+								 ItemPointerData self, int limit, bool fill,
+								 ItemPointerData *out);
+extern void fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
+						   float *vec, bool *live);
+
+/* graph_reach.c: which nodes a search from the entry can reach */
+typedef struct FgReach
+{
+	int			n;
+	ItemPointerData *tids;		/* node i */
+	bool	   *deleted;
+	bool	   *reached;
+	int		   *link_start;		/* links of node i: link_idx[link_start[i] ..
+								 * link_start[i + 1]), -1 for unknown targets */
+	int		   *link_idx;
+	FgTidSet   *index_of;
+} FgReach;
+
+extern FgReach *fg_reach_load(Relation index, const FgShape *shape);
+extern void fg_reach_mark(FgReach *r, ItemPointer from);
+extern void fg_reconnect(Relation index, const FgShape *shape, bool building);
+
+/* graph_insert.c */
+extern bool fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
+						ItemPointerData to, bool force, ItemPointer displaced,
+						bool building);
+extern bool fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
+						  ItemPointerData *links, int *nlinks, float *vec);
+extern bool fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
+							 ItemPointerData *old, int nold, ItemPointerData *links,
+							 int nlinks, bool building);
+extern int	fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid,
+						   const float *vec, FgCandidate *cand, float *vecs, int n,
+						   bool fill, ItemPointerData *out);
+extern void fg_insert_vector(Relation index, const float *rawvec, int dim,
+							 ItemPointer heaptid, bool building);
+extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,
+						ItemPointer heap_tid, Relation heap,
+						IndexUniqueCheck checkUnique, bool indexUnchanged,
+						struct IndexInfo *indexInfo);
+
+/* graph_build.c */
+extern IndexBuildResult *fg_ambuild(Relation heap, Relation index, struct IndexInfo *indexInfo);
+extern void fg_ambuildempty(Relation index);
+extern char *fg_ambuildphasename(int64 phasenum);
+
+/* graph_scan.c */
+extern IndexScanDesc fg_ambeginscan(Relation index, int nkeys, int norderbys);
+extern void fg_amrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
+						ScanKey orderbys, int norderbys);
+extern bool fg_amgettuple(IndexScanDesc scan, ScanDirection dir);
+extern void fg_amendscan(IndexScanDesc scan);
+
+/* graph_vacuum.c */
+extern IndexBulkDeleteResult *fg_ambulkdelete(IndexVacuumInfo *info,
+											  IndexBulkDeleteResult *stats,
+											  IndexBulkDeleteCallback callback,
+											  void *callback_state);
+extern IndexBulkDeleteResult *fg_amvacuumcleanup(IndexVacuumInfo *info,
+												 IndexBulkDeleteResult *stats);
+
+/* graph_cost.c */
+extern void fg_amcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+							  Cost *indexStartupCost, Cost *indexTotalCost,
+							  Selectivity *indexSelectivity, double *indexCorrelation,
+							  double *indexPages);
+
+/* graph_validate.c */
+extern bool fg_amvalidate(Oid opclassoid);
+
+#endif							/* FACEREC_INDEX_GRAPH_H */

@@ -1,0 +1,402 @@
+/*
+ * graph_build.c
+ *		CREATE INDEX for face_graph: one pass over the table for the
+ *		per-dimension range of the (prepared) vectors, which fixes the int8
+ *		quantization; a second pass inserting every row through the ordinary
+ *		insert path without WAL; then the entry moves to the node nearest the
+ *		data's mean, and all pages are WAL-logged at once.
+ *
+ * The second pass runs in parallel when max_parallel_maintenance_workers
+ * (and the table's size) allow: the leader and each worker read their share
+ * of a parallel table scan and insert through the same insert path, which
+ * is safe under concurrency anyway (see graph.h); the range pass and the
+ * final entry / reachability steps stay in the leader.
+ *
+ * Progress goes to pg_stat_progress_create_index (subphase, tuples done /
+ * total, counted over all processes).
+ */
+#include "postgres.h"
+
+#include <float.h>
+
+#include "access/parallel.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "access/xloginsert.h"
+#include "catalog/index.h"
+#include "commands/progress.h"
+#include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "pgstat.h"
+#include "port/atomics.h"
+#include "storage/bufmgr.h"
+#include "storage/smgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "index/graph.h"
+#include "type/face_embedding.h"
+
+#define FG_PHASE_RANGE	2
+#define FG_PHASE_GRAPH	3
+
+typedef struct FgBuildState
+{
+	Relation	index;
+	FgMetric	metric;
+	int			dim;			/* 0 until the first vector */
+	float	   *min;
+	float	   *max;
+	double	   *sum;
+	double		ntuples;
+	double		indtuples;
+	MemoryContext tmpcxt;
+	bool		inserting;		/* pass 2 */
+	pg_atomic_uint64 *done;		/* parallel build: rows inserted by all */
+} FgBuildState;
+
+/* shared state of a parallel build, followed by the parallel table scan */
+typedef struct FgParallelShared
+{
+	Oid			heaprelid;
+	Oid			indexrelid;
+	bool		isconcurrent;
+	int			dim;
+	pg_atomic_uint64 done;
+} FgParallelShared;
+
+#define FG_PARALLEL_KEY_SHARED	UINT64CONST(0xFA7E000000000001)
+#define ParallelTableScanFromShared(shared) \
+	((ParallelTableScanDesc) ((char *) (shared) + BUFFERALIGN(sizeof(FgParallelShared))))
+
+PGDLLEXPORT void fg_parallel_build_main(dsm_segment *seg, shm_toc *toc);
+
+/* the embedding of an index tuple, checked against the dimension seen so far */
+static FaceEmbedding *
+build_embedding(FgBuildState *st, Datum value)
+{
+	FaceEmbedding *e = DatumGetFaceEmbedding(value);
+
+	if (st->dim != 0 && e->dim != st->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("face_graph cannot index face_embeddings of different dimensions (%d and %d)",
+						st->dim, e->dim)));
+	return e;
+}
+
+/* pass 1: widen the per-dimension ranges by one (prepared) vector */
+static void
+add_to_range(FgBuildState *st, FaceEmbedding *e, MemoryContext keep)
+{
+	float	   *v;
+
+	if (st->dim == 0)
+	{
+		if (e->dim > FG_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("face_graph indexes at most %d dimensions, got %d",
+							FG_MAX_DIM, e->dim)));
+		st->min = MemoryContextAlloc(keep, sizeof(float) * e->dim);
+		st->max = MemoryContextAlloc(keep, sizeof(float) * e->dim);
+		st->sum = MemoryContextAllocZero(keep, sizeof(double) * e->dim);
+		for (int i = 0; i < e->dim; i++)
+		{
+			st->min[i] = FLT_MAX;
+			st->max[i] = -FLT_MAX;
+		}
+		st->dim = e->dim;
+	}
+	v = palloc(sizeof(float) * e->dim);
+	memcpy(v, e->x, sizeof(float) * e->dim);
+	if (fg_prepare_vector(st->metric, v, e->dim))
+	{
+		for (int i = 0; i < e->dim; i++)
+		{
+			st->min[i] = Min(st->min[i], v[i]);
+			st->max[i] = Max(st->max[i], v[i]);
+			st->sum[i] += v[i];
+		}
+		st->ntuples += 1;
+	}
+}
+
+/* pass 2: insert one row */
+static void
+insert_row(FgBuildState *st, FaceEmbedding *e, ItemPointer tid)
+{
+	fg_insert_vector(st->index, e->x, e->dim, tid, true);
+	st->indtuples += 1;
+	if (st->done)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
+	else
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+}
+
+/* table_index_build_scan callback of both passes (st->inserting tells which) */
+static void
+build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *state)
+{
+	FgBuildState *st = state;
+	MemoryContext old;
+	FaceEmbedding *e;
+
+	if (isnull[0])
+		return;
+	old = MemoryContextSwitchTo(st->tmpcxt);
+	e = build_embedding(st, values[0]);
+	if (st->inserting)
+		insert_row(st, e, tid);
+	else
+		add_to_range(st, e, old);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(st->tmpcxt);
+}
+
+/* a worker (or the leader's share): insert the rows of its part of the scan */
+static void
+parallel_insert(FgParallelShared *shared, Relation heap, Relation index,
+				IndexInfo *indexInfo, FgBuildState *st)
+{
+	TableScanDesc scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
+
+	st->done = &shared->done;
+	st->inserting = true;
+	table_index_build_scan(heap, index, indexInfo, true, false,
+						   build_callback, st, scan);
+}
+
+void
+fg_parallel_build_main(dsm_segment *seg, shm_toc *toc)
+{
+	FgParallelShared *shared = shm_toc_lookup(toc, FG_PARALLEL_KEY_SHARED, false);
+	LOCKMODE	heaplock = shared->isconcurrent ? ShareUpdateExclusiveLock : ShareLock;
+	Relation	heap = table_open(shared->heaprelid, heaplock);
+	Relation	index = index_open(shared->indexrelid, RowExclusiveLock);
+	IndexInfo  *indexInfo = BuildIndexInfo(index);
+	FgBuildState st;
+
+	indexInfo->ii_Concurrent = shared->isconcurrent;
+	memset(&st, 0, sizeof(st));
+	st.index = index;
+	st.metric = fg_get_shape(index)->metric;
+	st.dim = shared->dim;
+	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
+									  ALLOCSET_DEFAULT_SIZES);
+	parallel_insert(shared, heap, index, indexInfo, &st);
+	index_close(index, RowExclusiveLock);
+	table_close(heap, heaplock);
+}
+
+/*
+ * The second pass: inserts by the leader and, when the planner grants them,
+ * parallel workers.  Returns the number of workers that took part.
+ */
+static int
+insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st)
+{
+	int			nworkers = plan_create_index_workers(RelationGetRelid(heap),
+													 RelationGetRelid(index));
+	ParallelContext *pcxt;
+	FgParallelShared *shared;
+	Size		size;
+	Snapshot	snapshot;
+	int			launched;
+
+	st->inserting = true;
+	if (nworkers <= 0)
+	{
+		table_index_build_scan(heap, index, indexInfo, true, true,
+							   build_callback, st, NULL);
+		return 0;
+	}
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("facerec", "fg_parallel_build_main", nworkers);
+	/* as nbtree: every row for a plain build, an MVCC snapshot for CONCURRENTLY */
+	snapshot = indexInfo->ii_Concurrent ?
+		RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+	size = add_size(BUFFERALIGN(sizeof(FgParallelShared)),
+					table_parallelscan_estimate(heap, snapshot));
+	shm_toc_estimate_chunk(&pcxt->estimator, size);
+	shm_toc_estimate_keys(&pcxt->estimator, 1);
+	InitializeParallelDSM(pcxt);
+	shared = shm_toc_allocate(pcxt->toc, size);
+	shared->heaprelid = RelationGetRelid(heap);
+	shared->indexrelid = RelationGetRelid(index);
+	shared->isconcurrent = indexInfo->ii_Concurrent;
+	shared->dim = st->dim;
+	pg_atomic_init_u64(&shared->done, 0);
+	table_parallelscan_initialize(heap, ParallelTableScanFromShared(shared), snapshot);
+	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_SHARED, shared);
+
+	LaunchParallelWorkers(pcxt);
+	launched = pcxt->nworkers_launched;
+	ereport(DEBUG1, (errmsg("face_graph build: %d parallel workers", launched)));
+	parallel_insert(shared, heap, index, indexInfo, st);
+	WaitForParallelWorkersToFinish(pcxt);
+	st->indtuples = (double) pg_atomic_read_u64(&shared->done);
+	st->done = NULL;
+
+	DestroyParallelContext(pcxt);
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	ExitParallelMode();
+	return launched;
+}
+
+/* the meta page, written without WAL (the build logs every page at the end) */
+static void
+write_meta(Relation index, FgBuildState *st, int m, int ef_construction)
+{
+	Buffer		buf = fg_new_page(index);
+	Page		page = BufferGetPage(buf);
+	float	   *offsets = NULL;
+	float	   *scales = NULL;
+
+	Assert(BufferGetBlockNumber(buf) == FG_METAPAGE_BLKNO);
+	if (st->dim > 0 && st->ntuples > 0)
+	{
+		offsets = palloc(sizeof(float) * st->dim);
+		scales = palloc(sizeof(float) * st->dim);
+		for (int i = 0; i < st->dim; i++)
+		{
+			offsets[i] = (st->min[i] + st->max[i]) / 2.0f;
+			/* -127..127 spans the range; a constant dimension codes exactly */
+			scales[i] = Max((st->max[i] - st->min[i]) / 254.0f, 1e-6f);
+		}
+	}
+	fg_init_page(page, FG_PAGE_META);
+	fg_meta_fill(page, st->dim, m, ef_construction, st->metric, offsets, scales);
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+}
+
+/* move the entry to the node nearest the mean: shorter walks for everyone */
+static void
+choose_entry(Relation index, FgBuildState *st)
+{
+	const FgShape *shape = fg_get_shape(index);
+	ItemPointerData entry = fg_get_entry(index);
+	float	   *mean;
+	FgQuery		q;
+	FgCandidate *cands;
+	int			n;
+
+	if (!ItemPointerIsValid(&entry) || st->ntuples == 0)
+		return;
+	mean = palloc(sizeof(float) * st->dim);
+	for (int i = 0; i < st->dim; i++)
+		mean[i] = (float) (st->sum[i] / st->ntuples);
+	if (!fg_prepare_vector(st->metric, mean, st->dim))
+		return;
+	fg_prepare_query(&q, shape, mean);
+	cands = fg_search(index, &q, entry, shape->ef_construction, false, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		if (!cands[i].deleted)
+		{
+			fg_set_entry(index, cands[i].tid, true);
+			break;
+		}
+	}
+}
+
+static FgOptions *
+index_options(Relation index, int *m, int *ef_construction)
+{
+	FgOptions  *opts = (FgOptions *) index->rd_options;
+
+	*m = opts ? opts->m : FG_DEFAULT_M;
+	*ef_construction = opts ? opts->ef_construction : FG_DEFAULT_EF_CONSTRUCTION;
+	return opts;
+}
+
+IndexBuildResult *
+fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result;
+	FgBuildState st;
+	int			m,
+				ef_construction;
+	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	if (indexInfo->ii_NumIndexKeyAttrs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("face_graph indexes exactly one column")));
+
+	index_options(index, &m, &ef_construction);
+	memset(&st, 0, sizeof(st));
+	st.index = index;
+	st.metric = fg_metric_of(index);
+	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
+									  ALLOCSET_DEFAULT_SIZES);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_RANGE);
+	table_index_build_scan(heap, index, indexInfo, true, true,
+						   build_callback, &st, NULL);
+	if (st.dim == 0 && typmod > 0)
+		st.dim = typmod;		/* empty table: the column's declared dimension */
+	write_meta(index, &st, m, ef_construction);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_GRAPH);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) st.ntuples);
+	if (st.ntuples > 0)
+	{
+		insert_rows(heap, index, indexInfo, &st);
+		choose_entry(index, &st);
+		fg_reconnect(index, fg_get_shape(index), true);
+	}
+
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+
+	MemoryContextDelete(st.tmpcxt);
+	result = palloc(sizeof(IndexBuildResult));
+	result->heap_tuples = st.ntuples;
+	result->index_tuples = st.indtuples;
+	return result;
+}
+
+/* the init fork of an unlogged index: just the meta page */
+void
+fg_ambuildempty(Relation index)
+{
+	Page		page = (Page) palloc(BLCKSZ);
+	int			m,
+				ef_construction;
+	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+
+	index_options(index, &m, &ef_construction);
+	fg_init_page(page, FG_PAGE_META);
+	fg_meta_fill(page, typmod > 0 ? typmod : 0, m, ef_construction, fg_metric_of(index),
+				 NULL, NULL);
+	PageSetChecksumInplace(page, FG_METAPAGE_BLKNO);
+	smgrwrite(RelationGetSmgr(index), INIT_FORKNUM, FG_METAPAGE_BLKNO, (char *) page, true);
+	log_newpage(&(RelationGetSmgr(index))->smgr_rnode.node, INIT_FORKNUM,
+				FG_METAPAGE_BLKNO, page, true);
+	smgrimmedsync(RelationGetSmgr(index), INIT_FORKNUM);
+}
+
+char *
+fg_ambuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case FG_PHASE_RANGE:
+			return "measuring value ranges";
+		case FG_PHASE_GRAPH:
+			return "building graph";
+		default:
+			return NULL;
+	}
+}

@@ -1,0 +1,485 @@
+/*
+ * graph_insert.c
+ *		Adding one vector to the face_graph: find its neighbours with a beam
+ *		search, write its node (into a free slot, the last page or a new page),
+ *		then add back-links to the neighbours, pruning their lists when full.
+ *
+ * Concurrency (see graph.h): the insert holds FG_UPDATE_LOCK in ShareLock
+ * throughout, so vacuum cannot free a node it links to.  Back-links are
+ * written optimistically: a neighbour's list is read under a share lock,
+ * the new list computed without locks, and written under an exclusive lock
+ * only if the list is still the one read; otherwise the step is retried.
+ * The build uses the same code without WAL and without the heavyweight lock
+ * (it holds the index exclusively).
+ */
+#include "postgres.h"
+
+#include "nodes/execnodes.h"
+#include "storage/indexfsm.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "index/graph.h"
+#include "type/face_embedding.h"
+
+#define FG_BACKLINK_RETRIES 5
+
+static bool
+page_has_free_slot(Page page, const FgShape *shape, OffsetNumber *off)
+{
+	OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
+
+	for (OffsetNumber i = FirstOffsetNumber; i <= maxoff; i++)
+	{
+		if (fg_page_node(page, i, shape)->flags & FG_NODE_FREE)
+		{
+			*off = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+page_has_room(Page page, const FgShape *shape)
+{
+	return PageGetFreeSpace(page) >= MAXALIGN(shape->node_size);
+}
+
+/*
+ * An exclusively locked buffer with room for one node: a page the FSM knows
+ * to have free slots (*reuse set to the slot), else the last page, else a
+ * new page (*fresh: it must be initialized).
+ */
+static Buffer
+find_slot(Relation index, const FgShape *shape, OffsetNumber *reuse, bool *fresh)
+{
+	BlockNumber blkno;
+	BlockNumber nblocks;
+	Buffer		buf;
+
+	*reuse = InvalidOffsetNumber;
+	*fresh = false;
+	while ((blkno = GetFreeIndexPage(index)) != InvalidBlockNumber)
+	{
+		Page		page;
+
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		if (fg_page_is_nodes(page) &&
+			(page_has_free_slot(page, shape, reuse) || page_has_room(page, shape)))
+			return buf;
+		UnlockReleaseBuffer(buf);
+	}
+
+	nblocks = RelationGetNumberOfBlocks(index);
+	if (nblocks > FG_METAPAGE_BLKNO + 1)
+	{
+		buf = ReadBuffer(index, nblocks - 1);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		if (fg_page_is_nodes(BufferGetPage(buf)) && page_has_room(BufferGetPage(buf), shape))
+			return buf;
+		UnlockReleaseBuffer(buf);
+	}
+	*fresh = true;
+	return fg_new_page(index);
+}
+
+/*
+ * Write node (node_size bytes) into a slot; returns its index TID.  With
+ * metabuf (locked exclusively by the caller), the node also becomes the
+ * graph's entry, in the same WAL record.
+ */
+static ItemPointerData
+place_node(Relation index, const FgShape *shape, FgNode node, bool building,
+		   Buffer metabuf)
+{
+	OffsetNumber off;
+	bool		fresh;
+	Buffer		buf = find_slot(index, shape, &off, &fresh);
+	FgEdit		edit;
+	Page		page;
+	ItemPointerData tid;
+	OffsetNumber more;
+
+	fg_edit_begin(&edit, index, building);
+	page = fg_edit_page(&edit, buf, fresh);
+	if (fresh)
+		fg_init_page(page, FG_PAGE_NODES);
+	if (OffsetNumberIsValid(off))
+		memcpy(fg_page_node(page, off, shape), node, shape->node_size);
+	else
+	{
+		off = PageAddItem(page, (Item) node, shape->node_size, InvalidOffsetNumber,
+						  false, false);
+		if (off == InvalidOffsetNumber)
+			elog(ERROR, "failed to add a node to face_graph index \"%s\"",
+				 RelationGetRelationName(index));
+	}
+	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
+	if (BufferIsValid(metabuf))
+		FgPageGetMeta(fg_edit_page(&edit, metabuf, false))->entry = tid;
+	fg_edit_finish(&edit);
+
+	/* a reused slot: tell the FSM again if the page has more */
+	if (!fresh && page_has_free_slot(BufferGetPage(buf), shape, &more))
+		RecordFreeIndexPage(index, BufferGetBlockNumber(buf));
+	UnlockReleaseBuffer(buf);
+	return tid;
+}
+
+/*
+ * Rewrite the links of node at tid if they are still old[0..nold); false
+ * when they changed meanwhile (or the node was freed).
+ */
+bool
+fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
+			  ItemPointerData *old, int nold, ItemPointerData *links, int nlinks,
+			  bool building)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	FgNode		node;
+	bool		same;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	node = fg_page_node(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid), shape);
+	same = !(node->flags & FG_NODE_FREE) && node->nlinks == nold &&
+		memcmp(FgNodeLinks(node), old, sizeof(ItemPointerData) * nold) == 0;
+	if (same)
+	{
+		FgEdit		edit;
+
+		fg_edit_begin(&edit, index, building);
+		node = fg_page_node(fg_edit_page(&edit, buf, false),
+							ItemPointerGetOffsetNumber(tid), shape);
+		memcpy(FgNodeLinks(node), links, sizeof(ItemPointerData) * nlinks);
+		node->nlinks = nlinks;
+		fg_edit_finish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+	return same;
+}
+
+/* read a node's links and vector; false for a free slot */
+bool
+fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
+		   ItemPointerData *links, int *nlinks, float *vec)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	FgNode		node;
+	bool		present;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	node = fg_page_node(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid), shape);
+	present = !(node->flags & FG_NODE_FREE);
+	if (present)
+	{
+		*nlinks = node->nlinks;
+		memcpy(links, FgNodeLinks(node), sizeof(ItemPointerData) * node->nlinks);
+		memcpy(vec, FgNodeVec(shape, node), sizeof(float) * shape->dim);
+	}
+	UnlockReleaseBuffer(buf);
+	return present;
+}
+
+/*
+ * Choose the links of a node at tid with vector vec among cand[0..n)
+ * (any order, vectors in vecs), by robust prune; returns the count.
+ */
+int
+fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid, const float *vec,
+			   FgCandidate *cand, float *vecs, int n, bool fill, ItemPointerData *out)
+{
+	int		   *order = palloc(sizeof(int) * Max(n, 1));
+	FgCandidate *sc = palloc(sizeof(FgCandidate) * Max(n, 1));
+	float	   *sv = palloc(sizeof(float) * shape->dim * Max(n, 1));
+	int			nout;
+
+	for (int i = 0; i < n; i++)
+	{
+		cand[i].dist = fg_exact_distance(shape->metric, vec, vecs + (Size) i * shape->dim,
+										 shape->dim);
+		order[i] = i;
+	}
+	/* insertion sort: n is at most R + a few */
+	for (int i = 1; i < n; i++)
+	{
+		int			o = order[i];
+		int			j = i - 1;
+
+		while (j >= 0 && cand[order[j]].dist > cand[o].dist)
+		{
+			order[j + 1] = order[j];
+			j--;
+		}
+		order[j + 1] = o;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		sc[i] = cand[order[i]];
+		memcpy(sv + (Size) i * shape->dim, vecs + (Size) order[i] * shape->dim,
+			   sizeof(float) * shape->dim);
+	}
+	nout = fg_select_neighbours(shape, sc, sv, n, *tid, shape->max_links, fill, out);
+	pfree(order);
+	pfree(sc);
+	pfree(sv);
+	return nout;
+}
+
+/*
+ * Add the link from -> to if from has room; with force, even when it has
+ * none (the last link gives way, reported in *displaced): for a node that
+ * would otherwise have no incoming link at all.  Returns whether the link
+ * is there afterwards.
+ */
+bool
+fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
+			ItemPointerData to, bool force, ItemPointer displaced, bool building)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(from));
+	FgNode		node;
+	bool		present = false;
+
+	if (displaced)
+		ItemPointerSetInvalid(displaced);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	node = fg_page_node(BufferGetPage(buf), ItemPointerGetOffsetNumber(from), shape);
+	if (!(node->flags & FG_NODE_FREE) && !ItemPointerEquals(from, &to))
+	{
+		for (int i = 0; i < node->nlinks; i++)
+			present |= ItemPointerEquals(&FgNodeLinks(node)[i], &to);
+		if (!present && (force || node->nlinks < shape->max_links))
+		{
+			FgEdit		edit;
+
+			fg_edit_begin(&edit, index, building);
+			node = fg_page_node(fg_edit_page(&edit, buf, false),
+								ItemPointerGetOffsetNumber(from), shape);
+			if (node->nlinks < shape->max_links)
+				FgNodeLinks(node)[node->nlinks++] = to;
+			else
+			{
+				if (displaced)
+					*displaced = FgNodeLinks(node)[shape->max_links - 1];
+				FgNodeLinks(node)[shape->max_links - 1] = to;
+			}
+			fg_edit_finish(&edit);
+			present = true;
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return present;
+}
+
+/*
+ * Add a link from node at tid to newtid (vector newvec), pruning if full.
+ * Returns whether the link is there afterwards.
+ */
+static bool
+add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
+			 ItemPointerData newtid, const float *newvec, bool building)
+{
+	int			R = shape->max_links;
+	ItemPointerData *old = palloc(sizeof(ItemPointerData) * R);
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * (R + 1));
+	float	   *vec = palloc(sizeof(float) * shape->dim);
+	float	   *vecs = palloc(sizeof(float) * shape->dim * (R + 1));
+	FgCandidate *cand = palloc(sizeof(FgCandidate) * (R + 1));
+	bool		linked = false;
+	bool		handed = true;
+
+	for (int attempt = 0; attempt < FG_BACKLINK_RETRIES; attempt++)
+	{
+		int			nold;
+		int			n = 0;
+		int			nlinks;
+		bool		kept_new = false;
+
+		if (!fg_read_links(index, shape, tid, old, &nold, vec))
+			break;
+		for (int i = 0; i < nold; i++)
+		{
+			if (ItemPointerEquals(&old[i], &newtid))
+			{
+				linked = true;
+				goto done;
+			}
+		}
+		if (nold < R)
+		{
+			memcpy(links, old, sizeof(ItemPointerData) * nold);
+			links[nold] = newtid;
+			if (fg_replace_links(index, shape, tid, old, nold, links, nold + 1, building))
+			{
+				linked = true;
+				break;
+			}
+			continue;
+		}
+
+		/* full: prune old links plus the new one */
+		for (int i = 0; i < nold; i++)
+		{
+			bool		live;
+
+			fg_read_vector(index, shape, &old[i], vecs + (Size) n * shape->dim, &live);
+			cand[n].tid = old[i];
+			cand[n].deleted = !live;
+			n++;
+		}
+		memcpy(vecs + (Size) n * shape->dim, newvec, sizeof(float) * shape->dim);
+		cand[n].tid = newtid;
+		cand[n].deleted = false;
+		n++;
+		nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
+		for (int i = 0; i < nlinks; i++)
+			kept_new |= ItemPointerEquals(&links[i], &newtid);
+		if (!kept_new)
+			break;
+
+		/*
+		 * The new node pushes a link out.  Its target may have no other way
+		 * in, so the new node (which is near) takes it over first; when it
+		 * has no room for it, the list stays as it is.
+		 */
+		for (int i = 0; i < nold && handed; i++)
+		{
+			bool		kept = cand[i].deleted;
+
+			for (int j = 0; j < nlinks && !kept; j++)
+				kept = ItemPointerEquals(&old[i], &links[j]);
+			if (!kept)
+				handed = fg_add_link(index, shape, &newtid, old[i], false, NULL, building);
+		}
+		if (!handed)
+			break;
+		if (fg_replace_links(index, shape, tid, old, nold, links, nlinks, building))
+		{
+			linked = true;
+			break;
+		}
+	}
+done:
+	pfree(old);
+	pfree(links);
+	pfree(vec);
+	pfree(vecs);
+	pfree(cand);
+	return linked;
+}
+
+/*
+ * Insert one vector (of any dimension: checked here) for heap row heaptid.
+ */
+void
+fg_insert_vector(Relation index, const float *rawvec, int dim,
+				 ItemPointer heaptid, bool building)
+{
+	const FgShape *shape = fg_get_shape(index);
+	float	   *vec;
+	FgNode		node;
+	ItemPointerData entry;
+	ItemPointerData self;
+	FgQuery		q;
+	FgCandidate *cands;
+	float	   *vecs;
+	int			ncand;
+	ItemPointerData *links;
+	int			nlinks;
+
+	if (shape->dim != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("face_embedding has %d dimensions, the index \"%s\" expects %d",
+						dim, RelationGetRelationName(index), shape->dim)));
+	vec = palloc(sizeof(float) * dim);
+	memcpy(vec, rawvec, sizeof(float) * dim);
+	if (!fg_prepare_vector(shape->metric, vec, dim))
+		return;					/* zero vector under cosine: no direction */
+
+	node = palloc0(shape->node_size);
+	node->heaptid = *heaptid;
+	fg_encode(shape, vec, FgNodeCode(shape, node));
+	memcpy(FgNodeVec(shape, node), vec, sizeof(float) * dim);
+
+	if (!building)
+		LockPage(index, FG_UPDATE_LOCK, ShareLock);
+
+	entry = fg_get_entry(index);
+	if (!ItemPointerIsValid(&entry))
+	{
+		Buffer		metabuf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+
+		LockBuffer(metabuf, BUFFER_LOCK_EXCLUSIVE);
+		entry = FgPageGetMeta(BufferGetPage(metabuf))->entry;
+		if (!ItemPointerIsValid(&entry))
+		{
+			place_node(index, shape, node, building, metabuf);
+			UnlockReleaseBuffer(metabuf);
+			if (!building)
+				UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
+			return;
+		}
+		UnlockReleaseBuffer(metabuf);
+	}
+
+	fg_prepare_query(&q, shape, vec);
+	cands = fg_search(index, &q, entry, shape->ef_construction, true, &vecs, &ncand);
+	links = FgNodeLinks(node);
+	ItemPointerSetInvalid(&self);
+	/*
+	 * m links to start with, as in HNSW: the other m places take back-links
+	 * and the links that neighbours hand over when they prune.
+	 */
+	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, shape->m, false, links);
+	node->nlinks = nlinks;
+	self = place_node(index, shape, node, building, InvalidBuffer);
+
+	{
+		bool		linked = false;
+
+		for (int i = 0; i < nlinks; i++)
+			linked |= add_backlink(index, shape, &links[i], self, vec, building);
+		/* every neighbour pruned us away: the nearest must keep a link */
+		if (!linked && nlinks > 0)
+		{
+			ItemPointerData displaced;
+
+			fg_add_link(index, shape, &links[0], self, true, &displaced, building);
+			if (ItemPointerIsValid(&displaced))
+				fg_add_link(index, shape, &self, displaced, false, NULL, building);
+		}
+	}
+
+	if (!building)
+		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
+	pfree(cands);
+	pfree(vecs);
+	pfree(node);
+	pfree(vec);
+}
+
+bool
+fg_aminsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+			Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+			IndexInfo *indexInfo)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	FaceEmbedding *e;
+
+	if (isnull[0])
+		return false;
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph insert",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	e = DatumGetFaceEmbedding(values[0]);
+	fg_ensure_dim(index, e->dim);
+	fg_insert_vector(index, e->x, e->dim, heap_tid, false);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return false;
+}

@@ -1,0 +1,341 @@
+/*
+ * graph_page.c
+ *		Pages, the meta page, node geometry, quantization and distances of the
+ *		face_graph index, and the FgEdit helper that routes every page change
+ *		through GenericXLog (or, during the build, just dirties the buffer).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "index/graph.h"
+#include "type/distance.h"
+#include "type/face_embedding.h"
+
+void
+fg_init_page(Page page, uint16 flags)
+{
+	FgPageOpaqueData *opaque;
+
+	PageInit(page, BLCKSZ, sizeof(FgPageOpaqueData));
+	opaque = FgPageGetOpaque(page);
+	opaque->flags = flags;
+	opaque->page_id = FG_PAGE_ID;
+}
+
+bool
+fg_page_is_nodes(Page page)
+{
+	return !PageIsNew(page) &&
+		PageGetSpecialSize(page) == MAXALIGN(sizeof(FgPageOpaqueData)) &&
+		FgPageGetOpaque(page)->page_id == FG_PAGE_ID &&
+		(FgPageGetOpaque(page)->flags & FG_PAGE_NODES) != 0;
+}
+
+/* offsets inside a node tuple for this dimension and link count */
+void
+fg_shape_compute(FgShape *shape, int dim, int m, int ef_construction, FgMetric metric)
+{
+	shape->dim = dim;
+	shape->m = m;
+	shape->max_links = 2 * m;
+	shape->ef_construction = ef_construction;
+	shape->metric = metric;
+	shape->code_off = FG_LINKS_OFF + sizeof(ItemPointerData) * shape->max_links;
+	shape->vec_off = TYPEALIGN(sizeof(float4), shape->code_off + dim);
+	shape->node_size = shape->vec_off + sizeof(float4) * dim;
+}
+
+/*
+ * The index's shape, from the meta page, cached in rd_amcache once the
+ * dimension is known (offsets and scales never change after that).
+ */
+const FgShape *
+fg_get_shape(Relation index)
+{
+	FgShape    *shape;
+	Buffer		buf;
+	FgMetaPageData *meta;
+	int			dim;
+
+	if (index->rd_amcache != NULL)
+		return (const FgShape *) index->rd_amcache;
+
+	buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = FgPageGetMeta(BufferGetPage(buf));
+	if (meta->magic != FG_MAGIC || meta->version != FG_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not a valid face_graph index",
+						RelationGetRelationName(index))));
+	dim = meta->dim;
+	/* only a shape with a dimension is cached; one without is the caller's */
+	shape = MemoryContextAlloc(dim > 0 ? index->rd_indexcxt : CurrentMemoryContext,
+							   sizeof(FgShape) + 3 * sizeof(float) * Max(dim, 1));
+	fg_shape_compute(shape, dim, meta->m, meta->ef_construction, (FgMetric) meta->metric);
+	shape->offset = (float *) (shape + 1);
+	shape->scale = shape->offset + dim;
+	shape->weight = shape->scale + dim;
+	for (int i = 0; i < dim; i++)
+	{
+		shape->offset[i] = meta->offset[i];
+		shape->scale[i] = FgMetaScales(meta)[i];
+		shape->weight[i] = shape->scale[i] * shape->scale[i];
+	}
+	UnlockReleaseBuffer(buf);
+
+	if (dim > 0)
+		index->rd_amcache = shape;
+	return shape;
+}
+
+FgMetric
+fg_metric_of(Relation index)
+{
+	FmgrInfo   *proc = index_getprocinfo(index, 1, 1);
+
+	if (proc->fn_addr == face_embedding_l2_distance)
+		return FG_METRIC_L2;
+	if (proc->fn_addr == face_embedding_cosine_distance)
+		return FG_METRIC_COSINE;
+	if (proc->fn_addr == face_embedding_negative_inner_product)
+		return FG_METRIC_IP;
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("face_graph supports only the distances l2_distance, cosine_distance and negative_inner_product")));
+	return FG_METRIC_L2;		/* keep the compiler quiet */
+}
+
+ItemPointerData
+fg_get_entry(Relation index)
+{
+	Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	ItemPointerData entry;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	entry = FgPageGetMeta(BufferGetPage(buf))->entry;
+	UnlockReleaseBuffer(buf);
+	return entry;
+}
+
+void
+fg_set_entry(Relation index, ItemPointerData entry, bool building)
+{
+	Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	FgEdit		edit;
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	fg_edit_begin(&edit, index, building);
+	page = fg_edit_page(&edit, buf, false);
+	FgPageGetMeta(page)->entry = entry;
+	fg_edit_finish(&edit);
+	UnlockReleaseBuffer(buf);
+}
+
+/* the node at off of a node page; the caller holds a lock on the buffer */
+FgNode
+fg_page_node(Page page, OffsetNumber off, const FgShape *shape)
+{
+	ItemId		iid = PageGetItemId(page, off);
+
+	if (!ItemIdIsNormal(iid) || ItemIdGetLength(iid) != shape->node_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("face_graph node at offset %u is damaged", (unsigned) off)));
+	return (FgNode) PageGetItem(page, iid);
+}
+
+void
+fg_encode(const FgShape *shape, const float *vec, signed char *code)
+{
+	for (int i = 0; i < shape->dim; i++)
+	{
+		float		c = rintf((vec[i] - shape->offset[i]) / shape->scale[i]);
+
+		code[i] = (signed char) Max(-127.0f, Min(127.0f, c));
+	}
+}
+
+/*
+ * Turn a vector into the form the graph stores: normalized for cosine.
+ * Returns false when the vector cannot be indexed (zero vector, cosine).
+ */
+bool
+fg_prepare_vector(FgMetric metric, float *vec, int dim)
+{
+	double		norm = 0.0;
+
+	if (metric != FG_METRIC_COSINE)
+		return true;
+	for (int i = 0; i < dim; i++)
+		norm += (double) vec[i] * vec[i];
+	if (norm == 0.0)
+		return false;
+	norm = sqrt(norm);
+	for (int i = 0; i < dim; i++)
+		vec[i] = (float) (vec[i] / norm);
+	return true;
+}
+
+/* vec must already be prepared (fg_prepare_vector); it is not copied */
+void
+fg_prepare_query(FgQuery *q, const FgShape *shape, const float *vec)
+{
+	int			dim = shape->dim;
+
+	q->shape = shape;
+	q->vec = (float *) vec;
+	q->qcode = palloc(sizeof(float) * dim);
+	q->ip_const = 0.0f;
+	if (shape->metric == FG_METRIC_IP)
+	{
+		for (int i = 0; i < dim; i++)
+		{
+			q->qcode[i] = vec[i] * shape->scale[i];
+			q->ip_const += vec[i] * shape->offset[i];
+		}
+	}
+	else
+	{
+		for (int i = 0; i < dim; i++)
+			q->qcode[i] = (vec[i] - shape->offset[i]) / shape->scale[i];
+	}
+}
+
+/* approximate graph distance between a query and a node's code */
+float
+fg_approx_distance(const FgQuery *q, const signed char *code)
+{
+	const FgShape *shape = q->shape;
+
+	if (shape->metric == FG_METRIC_IP)
+		return -(q->ip_const + active_kernels.dot_sq8(q->qcode, code, shape->dim));
+	return active_kernels.l2_squared_sq8(q->qcode, code, shape->weight, shape->dim);
+}
+
+/*
+ * Exact graph distance: squared L2 (for cosine, between normalized vectors,
+ * which orders like the cosine distance), or the negative inner product.
+ */
+float
+fg_exact_distance(FgMetric metric, const float *a, const float *b, int dim)
+{
+	if (metric == FG_METRIC_IP)
+		return -active_kernels.inner_product(a, b, dim);
+	return active_kernels.l2_squared(a, b, dim);
+}
+
+void
+fg_edit_begin(FgEdit *edit, Relation index, bool building)
+{
+	edit->xlog = building ? NULL : GenericXLogStart(index);
+	edit->nbuffers = 0;
+}
+
+/* register a locked buffer; fresh: the page is (re)initialized entirely */
+Page
+fg_edit_page(FgEdit *edit, Buffer buf, bool fresh)
+{
+	Assert(edit->nbuffers < lengthof(edit->buffers));
+	edit->buffers[edit->nbuffers++] = buf;
+	if (edit->xlog != NULL)
+		return GenericXLogRegisterBuffer(edit->xlog, buf,
+										 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+	return BufferGetPage(buf);
+}
+
+void
+fg_edit_finish(FgEdit *edit)
+{
+	if (edit->xlog != NULL)
+		GenericXLogFinish(edit->xlog);
+	else
+	{
+		for (int i = 0; i < edit->nbuffers; i++)
+			MarkBufferDirty(edit->buffers[i]);
+	}
+}
+
+/* a new, exclusively locked, uninitialized block at the end of the index */
+Buffer
+fg_new_page(Relation index)
+{
+	Buffer		buf;
+
+	LockRelationForExtension(index, ExclusiveLock);
+	buf = ReadBuffer(index, P_NEW);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	UnlockRelationForExtension(index, ExclusiveLock);
+	return buf;
+}
+
+/*
+ * Fill the meta page contents; offsets/scales NULL (dim known, no data seen)
+ * give the range -1..1 for every dimension.
+ */
+void
+fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetric metric,
+			 const float *offsets, const float *scales)
+{
+	FgMetaPageData *meta = FgPageGetMeta(page);
+
+	if (dim > FG_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("face_graph indexes at most %d dimensions, got %d",
+						FG_MAX_DIM, dim)));
+	meta->magic = FG_MAGIC;
+	meta->version = FG_VERSION;
+	meta->dim = dim;
+	meta->m = m;
+	meta->ef_construction = ef_construction;
+	meta->metric = metric;
+	ItemPointerSetInvalid(&meta->entry);
+	meta->pad = 0;
+	for (int i = 0; i < dim; i++)
+	{
+		meta->offset[i] = offsets ? offsets[i] : 0.0f;
+		FgMetaScales(meta)[i] = scales ? scales[i] : 1.0f / 127.0f;
+	}
+	/* keep the contents out of the "hole" that full-page images skip */
+	((PageHeader) page)->pd_lower =
+		(char *) (meta->offset + 2 * dim) - (char *) page;
+}
+
+/*
+ * An index built on an empty table of an unconstrained column learns its
+ * dimension from the first insert.
+ */
+void
+fg_ensure_dim(Relation index, int dim)
+{
+	const FgShape *shape = fg_get_shape(index);
+	Buffer		buf;
+	Page		page;
+	FgMetaPageData *meta;
+
+	if (shape->dim != 0)
+		return;
+	buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	meta = FgPageGetMeta(BufferGetPage(buf));
+	if (meta->dim == 0)
+	{
+		FgEdit		edit;
+
+		fg_edit_begin(&edit, index, false);
+		page = fg_edit_page(&edit, buf, false);
+		meta = FgPageGetMeta(page);
+		fg_meta_fill(page, dim, meta->m, meta->ef_construction, meta->metric,
+					 NULL, NULL);
+		fg_edit_finish(&edit);
+	}
+	UnlockReleaseBuffer(buf);
+}

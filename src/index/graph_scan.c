@@ -1,0 +1,172 @@
+/*
+ * graph_scan.c
+ *		Ordered scans of a face_graph index: ORDER BY e <-> q (or <=>, <#>).
+ *
+ * The first call runs a beam search of width facerec.ef_search and returns
+ * its re-ranked beam, nearest first.  When the executor wants more rows (a
+ * WHERE filter rejected some), the iterative scan searches again with twice
+ * the width, skipping rows already returned, until facerec.max_scan_tuples
+ * nodes were considered or the graph is exhausted; so a filtered
+ * ORDER BY ... LIMIT k gets k rows whenever enough matching rows are near.
+ * Each batch is in exact distance order; across batches the order is
+ * relaxed (a later batch may hold a row nearer than the last of the
+ * previous one).
+ */
+#include "postgres.h"
+
+#include "access/relscan.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "index/graph.h"
+#include "type/face_embedding.h"
+
+typedef struct FgScanOpaqueData
+{
+	MemoryContext cxt;			/* reset by rescan */
+	bool		started;
+	bool		exhausted;		/* the last search saw the whole reachable graph */
+	float	   *query;			/* prepared query vector, NULL before rescan */
+	int			ef;
+	FgCandidate *res;
+	int			nres;
+	int			pos;
+	FgTidSet   *returned;		/* heap TIDs returned so far */
+} FgScanOpaqueData;
+
+typedef FgScanOpaqueData *FgScanOpaque;
+
+IndexScanDesc
+fg_ambeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	FgScanOpaque so = palloc0(sizeof(FgScanOpaqueData));
+
+	so->cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph scan",
+									ALLOCSET_DEFAULT_SIZES);
+	scan->opaque = so;
+	return scan;
+}
+
+void
+fg_amrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+			int norderbys)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+
+	MemoryContextReset(so->cxt);
+	so->started = false;
+	so->exhausted = false;
+	so->query = NULL;
+	so->res = NULL;
+	so->nres = so->pos = 0;
+	so->returned = NULL;
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+}
+
+/* the query vector of the ORDER BY key, prepared; NULL query: zero vector */
+static float *
+scan_query(IndexScanDesc scan, const FgShape *shape)
+{
+	float	   *v = palloc0(sizeof(float) * shape->dim);
+
+	if (scan->numberOfOrderBys == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("face_graph scans need ORDER BY a distance to a face_embedding")));
+	if (!(scan->orderByData[0].sk_flags & SK_ISNULL))
+	{
+		FaceEmbedding *e = DatumGetFaceEmbedding(scan->orderByData[0].sk_argument);
+
+		if (e->dim != shape->dim)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("different face_embedding dimensions %d and %d",
+							shape->dim, e->dim)));
+		memcpy(v, e->x, sizeof(float) * shape->dim);
+		fg_prepare_vector(shape->metric, v, shape->dim);
+	}
+	return v;
+}
+
+static void
+run_search(IndexScanDesc scan, const FgShape *shape)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	ItemPointerData entry = fg_get_entry(scan->indexRelation);
+	FgQuery		q;
+
+	if (so->res)
+		pfree(so->res);
+	so->res = NULL;
+	so->nres = so->pos = 0;
+	if (!ItemPointerIsValid(&entry))
+	{
+		so->exhausted = true;
+		return;
+	}
+	fg_prepare_query(&q, shape, so->query);
+	so->res = fg_search(scan->indexRelation, &q, entry, so->ef, false, NULL, &so->nres);
+	pfree(q.qcode);
+	if (so->nres < so->ef)
+		so->exhausted = true;
+}
+
+bool
+fg_amgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+	const FgShape *shape;
+	MemoryContext old;
+	bool		found = false;
+
+	if (!ScanDirectionIsForward(dir))
+		elog(ERROR, "face_graph scans go forward only");
+
+	shape = fg_get_shape(scan->indexRelation);
+	if (shape->dim == 0)
+		return false;			/* nothing was ever inserted */
+
+	old = MemoryContextSwitchTo(so->cxt);
+	if (!so->started)
+	{
+		so->started = true;
+		so->query = scan_query(scan, shape);
+		so->ef = Max(fg_ef_search, 1);
+		so->returned = fg_tidset_create(so->ef * 2);
+		run_search(scan, shape);
+	}
+	for (;;)
+	{
+		while (so->pos < so->nres)
+		{
+			FgCandidate *c = &so->res[so->pos++];
+
+			if (c->deleted || !fg_tidset_add(so->returned, &c->heaptid))
+				continue;
+			scan->xs_heaptid = c->heaptid;
+			scan->xs_recheck = false;
+			scan->xs_recheckorderby = false;
+			found = true;
+			break;
+		}
+		if (found || so->exhausted || !fg_iterative_scan ||
+			so->ef >= fg_max_scan_tuples)
+			break;
+		so->ef = Min(so->ef * 2, Max(fg_max_scan_tuples, 1));
+		run_search(scan, shape);
+	}
+	MemoryContextSwitchTo(old);
+	return found;
+}
+
+void
+fg_amendscan(IndexScanDesc scan)
+{
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
+
+	MemoryContextDelete(so->cxt);
+	pfree(so);
+	scan->opaque = NULL;
+}

@@ -1,0 +1,488 @@
+/*
+ * graph_search.c
+ *		Beam search over the face_graph (int8 codes), exact re-rank of the
+ *		beam, and the robust-prune neighbour selection shared by insert and
+ *		vacuum.
+ *
+ * The search holds one buffer share lock at a time and copies what it
+ * needs (links, a distance) before releasing it, so it never blocks an
+ * insert for long and never deadlocks with one.
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "index/graph.h"
+
+/* a set of TIDs (visited nodes, returned heap rows) */
+typedef struct FgTidEntry
+{
+	uint64		key;
+	uint32		value;
+	char		status;
+} FgTidEntry;
+
+#define SH_PREFIX		fgtids
+#define SH_ELEMENT_TYPE FgTidEntry
+#define SH_KEY_TYPE		uint64
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, key) murmurhash32((uint32) (key) ^ (uint32) ((key) >> 32))
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+struct FgTidSet
+{
+	fgtids_hash *hash;
+};
+
+static inline uint64
+tid_key(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumberNoCheck(tid) << 16) |
+		ItemPointerGetOffsetNumberNoCheck(tid);
+}
+
+FgTidSet *
+fg_tidset_create(uint32 size)
+{
+	FgTidSet   *set = palloc(sizeof(FgTidSet));
+
+	set->hash = fgtids_create(CurrentMemoryContext, size, NULL);
+	return set;
+}
+
+/* true when tid was not in the set yet */
+bool
+fg_tidset_add(FgTidSet *set, ItemPointer tid)
+{
+	bool		found;
+
+	fgtids_insert(set->hash, tid_key(tid), &found);
+	return !found;
+}
+
+bool
+fg_tidset_contains(FgTidSet *set, ItemPointer tid)
+{
+	return fgtids_lookup(set->hash, tid_key(tid)) != NULL;
+}
+
+/* the set as a map from TIDs to numbers */
+void
+fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value)
+{
+	bool		found;
+
+	fgtids_insert(set->hash, tid_key(tid), &found)->value = value;
+}
+
+bool
+fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value)
+{
+	FgTidEntry *e = fgtids_lookup(set->hash, tid_key(tid));
+
+	if (e == NULL)
+		return false;
+	*value = e->value;
+	return true;
+}
+
+/*
+ * Binary heaps of indexes into the candidate array, ordered by distance:
+ * a min-heap (sign 1) of candidates to expand, a max-heap (sign -1) of the
+ * current best ef.
+ */
+typedef struct FgHeap
+{
+	int		   *items;
+	int			n;
+	int			cap;
+	float		sign;
+} FgHeap;
+
+static FgCandidate *heap_cands;
+
+static inline bool
+heap_before(const FgHeap *h, int a, int b)
+{
+	return h->sign * heap_cands[a].dist < h->sign * heap_cands[b].dist;
+}
+
+static void
+heap_push(FgHeap *h, int item)
+{
+	int			i;
+
+	if (h->n == h->cap)
+	{
+		h->cap *= 2;
+		h->items = repalloc(h->items, sizeof(int) * h->cap);
+	}
+	i = h->n++;
+	while (i > 0 && heap_before(h, item, h->items[(i - 1) / 2]))
+	{
+		h->items[i] = h->items[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h->items[i] = item;
+}
+
+static int
+heap_pop(FgHeap *h)
+{
+	int			top = h->items[0];
+	int			last = h->items[--h->n];
+	int			i = 0;
+
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && heap_before(h, h->items[c + 1], h->items[c]))
+			c++;
+		if (!heap_before(h, h->items[c], last))
+			break;
+		h->items[i] = h->items[c];
+		i = c;
+	}
+	if (h->n > 0)
+		h->items[i] = last;
+	return top;
+}
+
+static void
+heap_init(FgHeap *h, int cap, float sign)
+{
+	h->cap = Max(cap, 16);
+	h->items = palloc(sizeof(int) * h->cap);
+	h->n = 0;
+	h->sign = sign;
+}
+
+/*
+ * Whether a link can point into this page: not the meta page, and within
+ * its line pointers (fg_page_node then checks the item's size).  Cheaper
+ * than fg_page_is_nodes, which also reads the special space, on the hot path.
+ */
+static inline bool
+node_in_page(Page page, ItemPointer tid)
+{
+	return ItemPointerGetBlockNumber(tid) != FG_METAPAGE_BLKNO &&
+		!PageIsNew(page) &&
+		ItemPointerGetOffsetNumber(tid) <= PageGetMaxOffsetNumber(page);
+}
+
+/*
+ * Approximate distance of the node at tid (in the pinned buffer buf) and,
+ * optionally, a copy of its links.  Returns false for free slots (and
+ * pages that are not ours).
+ */
+static bool
+visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist,
+			 ItemPointerData *links, int *nlinks)
+{
+	const FgShape *shape = q->shape;
+	Page		page;
+	bool		ok = false;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	if (node_in_page(page, tid))
+	{
+		FgNode		node = fg_page_node(page, ItemPointerGetOffsetNumber(tid), shape);
+
+		if (!(node->flags & FG_NODE_FREE))
+		{
+			ok = true;
+			if (dist)
+				*dist = fg_approx_distance(q, FgNodeCode(shape, node));
+			if (links)
+			{
+				*nlinks = Min(node->nlinks, shape->max_links);
+				memcpy(links, FgNodeLinks(node), sizeof(ItemPointerData) * *nlinks);
+			}
+		}
+	}
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	return ok;
+}
+
+static bool
+visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
+		   ItemPointerData *links, int *nlinks)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	bool		ok = visit_pinned(q, buf, tid, dist, links, nlinks);
+
+	ReleaseBuffer(buf);
+	return ok;
+}
+
+/*
+ * Pin the pages of the nodes at tids[0..n) and ask the CPU to fetch their
+ * line pointers and then their headers and codes, so that the memory
+ * latency of one neighbour overlaps the distance of the previous one.  The
+ * reads here are unlocked and only hints: visit_pinned reads under a lock.
+ */
+static void
+prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Buffer *bufs)
+{
+	for (int i = 0; i < n; i++)
+	{
+		bufs[i] = ReadBuffer(index, ItemPointerGetBlockNumber(&tids[i]));
+		__builtin_prefetch(PageGetItemId(BufferGetPage(bufs[i]),
+										 ItemPointerGetOffsetNumber(&tids[i])));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		Page		page = BufferGetPage(bufs[i]);
+		ItemId		iid = PageGetItemId(page, ItemPointerGetOffsetNumber(&tids[i]));
+		char	   *node = (char *) page + (ItemIdGetOffset(iid) % BLCKSZ);
+
+		__builtin_prefetch(node);
+		__builtin_prefetch(node + shape->code_off);
+		__builtin_prefetch(node + shape->code_off + 64);
+	}
+}
+
+/*
+ * The exact vector, heap TID and liveness of a node, read together under
+ * one lock.  *live is false for deleted and free nodes; *present false for
+ * free slots only.
+ */
+static bool
+read_node(Relation index, const FgShape *shape, ItemPointer tid, float *vec,
+		  ItemPointerData *heaptid, bool *deleted)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Page		page;
+	bool		present = false;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	if (node_in_page(page, tid))
+	{
+		FgNode		node = fg_page_node(page, ItemPointerGetOffsetNumber(tid), shape);
+
+		if (!(node->flags & FG_NODE_FREE))
+		{
+			present = true;
+			memcpy(vec, FgNodeVec(shape, node), sizeof(float) * shape->dim);
+			if (heaptid)
+				*heaptid = node->heaptid;
+			*deleted = (node->flags & FG_NODE_DELETED) != 0;
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return present;
+}
+
+void
+fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
+			   float *vec, bool *live)
+{
+	bool		deleted = true;
+
+	*live = read_node(index, shape, tid, vec, NULL, &deleted) && !deleted;
+}
+
+/* order of positions in a candidate array (the qsort_arg argument) by distance */
+static int
+cmp_order(const void *a, const void *b, void *arg)
+{
+	const FgCandidate *c = arg;
+	float		da = c[*(const int *) a].dist;
+	float		db = c[*(const int *) b].dist;
+
+	return (da > db) - (da < db);
+}
+
+/*
+ * Beam search of width ef from entry.  Returns the beam (free slots
+ * dropped, deleted nodes kept and flagged), re-ranked by exact distance,
+ * best first.  With want_vectors, *vectors receives their exact vectors,
+ * dim floats per candidate, in the same order.
+ */
+FgCandidate *
+fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
+		  bool want_vectors, float **vectors, int *ncand)
+{
+	const FgShape *shape = q->shape;
+	int			cap = Max(ef * 4, 64);
+	FgCandidate *cands = palloc(sizeof(FgCandidate) * cap);
+	int			n = 0;
+	FgHeap		todo,
+				best;
+	FgTidSet   *visited = fg_tidset_create(Max(ef * 8, 256));
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * shape->max_links);
+	Buffer	   *bufs = palloc(sizeof(Buffer) * shape->max_links);
+	FgCandidate *result;
+	float	   *vecs = NULL;
+	int			nres = 0;
+	float		d;
+
+	heap_init(&todo, ef * 2, 1.0f);
+	heap_init(&best, ef + 1, -1.0f);
+	heap_cands = cands;
+
+	fg_tidset_add(visited, &entry);
+	if (ItemPointerIsValid(&entry) && visit_node(index, q, &entry, &d, NULL, NULL))
+	{
+		cands[0].tid = entry;
+		cands[0].dist = d;
+		n = 1;
+		heap_push(&todo, 0);
+		heap_push(&best, 0);
+	}
+
+	while (todo.n > 0)
+	{
+		int			c;
+		int			nlinks = 0;
+		int			nnew;
+
+		CHECK_FOR_INTERRUPTS();
+		heap_cands = cands;
+		c = heap_pop(&todo);
+		if (best.n >= ef && cands[c].dist > cands[best.items[0]].dist)
+			break;
+		if (!visit_node(index, q, &cands[c].tid, NULL, links, &nlinks))
+			continue;
+		nnew = 0;
+		for (int i = 0; i < nlinks; i++)
+		{
+			if (ItemPointerIsValid(&links[i]) && fg_tidset_add(visited, &links[i]))
+				links[nnew++] = links[i];
+		}
+		prefetch_nodes(index, links, nnew, shape, bufs);
+		for (int i = 0; i < nnew; i++)
+		{
+			bool		ok = visit_pinned(q, bufs[i], &links[i], &d, NULL, NULL);
+
+			ReleaseBuffer(bufs[i]);
+			if (!ok)
+				continue;
+			if (best.n >= ef && d >= cands[best.items[0]].dist)
+				continue;
+			if (n == cap)
+			{
+				cap *= 2;
+				cands = repalloc(cands, sizeof(FgCandidate) * cap);
+				heap_cands = cands;
+			}
+			cands[n].tid = links[i];
+			cands[n].dist = d;
+			heap_push(&todo, n);
+			heap_push(&best, n);
+			if (best.n > ef)
+				heap_pop(&best);
+			n++;
+		}
+	}
+
+	/* re-rank the beam with exact distances */
+	result = palloc(sizeof(FgCandidate) * Max(best.n, 1));
+	vecs = palloc(sizeof(float) * shape->dim * Max(best.n, 1));
+	for (int i = 0; i < best.n; i++)
+	{
+		FgCandidate *r = &result[nres];
+		float	   *v = vecs + (Size) nres * shape->dim;
+
+		r->tid = cands[best.items[i]].tid;
+		if (!read_node(index, shape, &r->tid, v, &r->heaptid, &r->deleted))
+			continue;
+		r->dist = fg_exact_distance(shape->metric, q->vec, v, shape->dim);
+		nres++;
+	}
+	{
+		int		   *order = palloc(sizeof(int) * Max(nres, 1));
+		FgCandidate *sorted = palloc(sizeof(FgCandidate) * Max(nres, 1));
+
+		for (int i = 0; i < nres; i++)
+			order[i] = i;
+		qsort_arg(order, nres, sizeof(int), cmp_order, result);
+		for (int i = 0; i < nres; i++)
+			sorted[i] = result[order[i]];
+		if (want_vectors)
+		{
+			float	   *svecs = palloc(sizeof(float) * shape->dim * Max(nres, 1));
+
+			for (int i = 0; i < nres; i++)
+				memcpy(svecs + (Size) i * shape->dim, vecs + (Size) order[i] * shape->dim,
+					   sizeof(float) * shape->dim);
+			*vectors = svecs;
+		}
+		pfree(order);
+		pfree(result);
+		pfree(vecs);
+		result = sorted;
+	}
+
+	pfree(cands);
+	pfree(links);
+	pfree(bufs);
+	pfree(todo.items);
+	pfree(best.items);
+	*ncand = nres;
+	return result;
+}
+
+/*
+ * Robust prune: from candidates sorted by distance to a node (with their
+ * vectors), keep each one that is not alpha-dominated by one already kept,
+ * up to limit links.  Deleted candidates and self are skipped.  With fill,
+ * the nearest pruned candidates then fill the list up to limit, so that a
+ * full list that prunes loses one link, not half of them (targets keep
+ * their ways in).  Returns the number of links written to out.
+ */
+int
+fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
+					 ItemPointerData self, int limit, bool fill, ItemPointerData *out)
+{
+	int		   *kept = palloc(sizeof(int) * limit);
+	int			nkept = 0;
+	/* squared distances for L2 and cosine: compare with alpha^2 */
+	float		factor = shape->metric == FG_METRIC_IP ? 1.0f : FG_ALPHA * FG_ALPHA;
+
+	for (int i = 0; i < n && nkept < limit; i++)
+	{
+		bool		ok = true;
+
+		if (cands[i].deleted || ItemPointerEquals(&cands[i].tid, &self))
+			continue;
+		for (int j = 0; j < nkept && ok; j++)
+		{
+			float		dij = fg_exact_distance(shape->metric,
+												vecs + (Size) i * shape->dim,
+												vecs + (Size) kept[j] * shape->dim,
+												shape->dim);
+
+			if (ItemPointerEquals(&cands[i].tid, &cands[kept[j]].tid) ||
+				factor * dij <= cands[i].dist)
+				ok = false;
+		}
+		if (ok)
+			kept[nkept++] = i;
+	}
+	for (int j = 0; j < nkept; j++)
+		out[j] = cands[kept[j]].tid;
+	/* fill: the nearest of the pruned ones take the free places */
+	for (int i = 0; fill && i < n && nkept < limit; i++)
+	{
+		bool		dup = cands[i].deleted || ItemPointerEquals(&cands[i].tid, &self);
+
+		for (int j = 0; j < nkept && !dup; j++)
+			dup = ItemPointerEquals(&cands[i].tid, &out[j]);
+		if (!dup)
+			out[nkept++] = cands[i].tid;
+	}
+	pfree(kept);
+	return nkept;
+}
