@@ -4,10 +4,7 @@
  *		with the recognition network.
  *
  * The network is opened on first use in each backend and kept for the life
- * of the process: its weights are mapped read-only from the extension's
- * share directory (shared by all backends through the page cache), and its
- * buffers are allocated once with malloc, outside any memory context.  A
- * descriptor takes a few milliseconds with no allocation, so no interrupt
+ * of the process (models.c).  A descriptor takes a few milliseconds with no allocation, so no interrupt
  * check is needed inside it; callers looping over rows get theirs from the
  * executor.
  */
@@ -16,6 +13,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "face/models.h"
 #include "face/recognizer.h"
 #include "image/image.h"
 #include "type/face_embedding.h"
@@ -26,22 +24,15 @@ static FaceRecognizer *recognizer = NULL;
 static FaceRecognizer *
 get_recognizer(void)
 {
-	char		share[MAXPGPATH];
 	char		path[MAXPGPATH];
 	NnError		err;
 
 	if (recognizer != NULL)
 		return recognizer;
-	get_share_path(my_exec_path, share);
-	snprintf(path, sizeof(path), "%s/extension/facerec_models/%s",
-			 share, FACE_RECOGNIZER_FILE);
+	face_model_path(FACE_RECOGNIZER_FILE, path, sizeof(path));
 	recognizer = face_recognizer_open(path, &err);
 	if (recognizer == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIG_FILE_ERROR),
-				 errmsg("could not load the face recognition model"),
-				 errdetail("%s", err.msg),
-				 errhint("Reinstall the facerec extension's files (make install).")));
+		face_model_load_failed("face recognition", &err);
 	return recognizer;
 }
 

@@ -33,8 +33,4 @@ extern void face_recognizer_describe(FaceRecognizer *rec, const uint8_t *rgb,
 									 int width, int height,
 									 float descriptor[FACE_DESCRIPTOR_DIM]);
 
-/* face-api's input: pad, resize and normalize an RGB8 image into chip */
-extern void face_chip_input(const uint8_t *rgb, int width, int height,
-							float chip[FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3]);
-
 #endif							/* FACEREC_RECOGNIZER_H */
