@@ -250,27 +250,19 @@ face_landmarker_run(FaceLandmarker *lm, const uint8_t *rgb, int width, int heigh
 
 int
 face_landmarks_in_box(FaceLandmarker *lm, const uint8_t *rgb, int width, int height,
-					  const FaceBox *box, double points[2 * FACE_LANDMARKS])
+					  const FaceBox *box, double points[2 * FACE_LANDMARKS],
+					  FaceCrop *crop)
 {
-	/* Box.clipAtImageBorders, then floor */
-	double		cx = fmax(box->x, 0);
-	double		cy = fmax(box->y, 0);
-	double		cw = fmin(box->x + box->width - cx, width - cx);
-	double		ch = fmin(box->y + box->height - cy, height - cy);
-	int			x0 = (int) floor(cx);
-	int			y0 = (int) floor(cy);
-	int			w = (int) floor(cw);
-	int			h = (int) floor(ch);
 	float		rel[2 * FACE_LANDMARKS];
 
-	if (w <= 0 || h <= 0 || x0 >= width || y0 >= height)
+	if (face_box_crop(box, width, height, crop) != 0)
 		return -1;
-	face_landmarker_run(lm, rgb + ((size_t) y0 * width + x0) * 3, w, h,
-						(size_t) width * 3, rel);
+	face_landmarker_run(lm, rgb + ((size_t) crop->y * width + crop->x) * 3,
+						crop->width, crop->height, (size_t) width * 3, rel);
 	for (int i = 0; i < FACE_LANDMARKS; i++)
 	{
-		points[2 * i] = rel[2 * i] * (double) w + box->x;
-		points[2 * i + 1] = rel[2 * i + 1] * (double) h + box->y;
+		points[2 * i] = rel[2 * i] * (double) crop->width + box->x;
+		points[2 * i + 1] = rel[2 * i + 1] * (double) crop->height + box->y;
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "face/face_box.h"
 #include "nn/nn.h"
 
 #define FACE_LANDMARKS 68
@@ -17,15 +18,6 @@
 #define FACE_LANDMARK68_FILE "face_landmark_68_model.frw"
 
 typedef struct FaceLandmarker FaceLandmarker;
-
-/* a box in picture pixels (doubles, as face-api keeps them) */
-typedef struct FaceBox
-{
-	double		x;
-	double		y;
-	double		width;
-	double		height;
-} FaceBox;
 
 /* map the weights and allocate every buffer once (like the recognizer) */
 extern FaceLandmarker *face_landmarker_open(const char *weights_path, NnError *err);
@@ -43,11 +35,13 @@ extern void face_landmarker_run(FaceLandmarker *lm, const uint8_t *rgb,
  * face-api's withFaceLandmarks for one detection in a width x height RGB8
  * picture: the box clipped to the picture and floored is the crop; the
  * points come back in picture pixels, shifted by the unfloored box origin
- * (face-api's quirk, kept for exact comparison).  Returns 0, or -1 when the
- * clipped box is empty (face-api drops such a face).
+ * (face-api's quirk, kept for exact comparison); crop receives the crop.
+ * Returns 0, or -1 when the clipped box is empty (face-api drops such a
+ * face).
  */
 extern int	face_landmarks_in_box(FaceLandmarker *lm, const uint8_t *rgb,
 								  int width, int height, const FaceBox *box,
-								  double points[2 * FACE_LANDMARKS]);
+								  double points[2 * FACE_LANDMARKS],
+								  FaceCrop *crop);
 
 #endif							/* FACEREC_LANDMARKS_H */

@@ -1,17 +1,18 @@
 /*
  * models.h
- *		Where a backend finds the model files, and the one error it raises
- *		when one cannot be loaded.
+ *		The nets of a backend: each is opened from this installation's model
+ *		folder on first use and kept for the life of the process; a missing
+ *		or corrupt file is one clean ERROR.
  */
 #ifndef FACEREC_MODELS_H
 #define FACEREC_MODELS_H
 
-#include "nn/nn.h"
+#include "face/landmarks.h"
+#include "face/recognizer.h"
+#include "face/ssd.h"
 
-/* share/extension/facerec_models/file of this installation */
-extern void face_model_path(const char *file, char *path, size_t size);
-
-/* ERROR F0000 (config_file_error): "could not load the <what> model" */
-extern void face_model_load_failed(const char *what, const NnError *err) pg_attribute_noreturn();
+extern FaceDetector *face_detector(void);
+extern FaceLandmarker *face_landmarker(void);
+extern FaceRecognizer *face_recognizer(void);
 
 #endif							/* FACEREC_MODELS_H */

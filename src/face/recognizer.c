@@ -200,14 +200,15 @@ run_block(FaceRecognizer *rec, const ResidualBlock *b, int xi, NnTensor *x)
 
 void
 face_recognizer_describe(FaceRecognizer *rec, const uint8_t *rgb, int width,
-						 int height, float descriptor[FACE_DESCRIPTOR_DIM])
+						 int height, size_t stride,
+						 float descriptor[FACE_DESCRIPTOR_DIM])
 {
 	NnTensor	in = {FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3, rec->chip};
 	NnTensor	a = {0, 0, 0, rec->act[0]};
 	NnTensor	x = {0, 0, 0, rec->act[1]};
 	int			xi = 1;
 
-	face_net_input(rgb, width, height, (size_t) width * 3, &chip_spec, rec->chip);
+	face_net_input(rgb, width, height, stride, &chip_spec, rec->chip);
 	nn_conv2d(&rec->conv_in, &in, &a, NN_ACT_RELU, rec->scratch);
 	nn_max_pool(&a, &x, 3, 2, NN_PAD_VALID);
 	for (size_t i = 0; i < N_BLOCKS; i++)

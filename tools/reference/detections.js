@@ -4,13 +4,16 @@
 //   node detections.js FILE.WxH.rgb...     writes FILE.faces next to each
 //                                           input: one line per face, best
 //                                           first: score,x,y,width,height,
-//                                           then x1,y1,...,x68,y68 (pixels)
+//                                           x1,y1,...,x68,y68 (pixels), then
+//                                           the 128-d descriptor of face-api's
+//                                           crop (withFaceDescriptors)
 //   node detections.js --bench N FILE.WxH.rgb   median ms of N detections
 //                                           (SSD only, no landmarks)
 //
 // Same setup as descriptors.js: tfjs wasm, one thread, the pinned package's
 // own models; detectAllFaces(SsdMobilenetv1Options { minConfidence 0.5,
-// maxResults 100 }).withFaceLandmarks() on an int32 tensor.
+// maxResults 100 }).withFaceLandmarks().withFaceDescriptors() on an int32
+// tensor.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -38,6 +41,7 @@ async function main() {
   const modelDir = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
   await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
   await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
+  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
 
   const args = process.argv.slice(2);
   if (args[0] === '--bench') {
@@ -57,11 +61,11 @@ async function main() {
   }
   for (const file of args) {
     const input = readRgb(file);
-    const faces = await faceapi.detectAllFaces(input, options).withFaceLandmarks();
+    const faces = await faceapi.detectAllFaces(input, options).withFaceLandmarks().withFaceDescriptors();
     const lines = faces.map((f) => {
       const b = f.detection.box;
       const pts = f.landmarks.positions.flatMap((p) => [p.x, p.y]);
-      return [f.detection.score, b.x, b.y, b.width, b.height, ...pts]
+      return [f.detection.score, b.x, b.y, b.width, b.height, ...pts, ...f.descriptor]
         .map((v) => v.toPrecision(9)).join(',');
     });
     fs.writeFileSync(file.replace(/\.\d+x\d+\.rgb$/, '.faces'), lines.map((l) => `${l}\n`).join(''));
