@@ -1,6 +1,6 @@
 -- face_detect: the SSD detector and the 68-point landmark net against
 -- face-api's own faces for the same pixels (tools/reference/fixtures, made
--- by tools/reference/make-detection-inputs.sh and detections.js), then the
+-- by tools/reference/make-inputs.sh and detections.js), then the
 -- image path, bad input, and the function's properties.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'

@@ -10,50 +10,25 @@
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "funcapi.h"
-#include "miscadmin.h"
 
 #include "face/detect.h"
-#include "face/pipeline.h"
 #include "image/image.h"
 #include "type/face_embedding.h"
 
-#define FACE_EMBEDDINGS_COLUMNS 7
-
-/* the rows of face_embeddings */
-static void
-embed_faces(FunctionCallInfo fcinfo, const uint8 *rgb, int width, int height,
-			float4 min_score)
+/* face_embeddings' last column: the descriptor of face-api's crop */
+static bool
+embedding_column(const uint8 *rgb, int width, int height, const FoundFace *found,
+				 Datum *value)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	FoundFace  *faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
-	int			n;
+	FaceEmbedding *e = new_face_embedding(FACE_DESCRIPTOR_DIM);
 
-	InitMaterializedSRF(fcinfo, 0);
-	n = face_find(rgb, width, height, min_score, faces);
-	for (int i = 0; i < n; i++)
+	if (!face_describe(rgb, width, height, found, e->x))
 	{
-		const FaceDetection *d = &faces[i].detection;
-		FaceEmbedding *e = new_face_embedding(FACE_DESCRIPTOR_DIM);
-		Datum		values[FACE_EMBEDDINGS_COLUMNS];
-		bool		nulls[FACE_EMBEDDINGS_COLUMNS] = {0};
-
-		CHECK_FOR_INTERRUPTS();
-		if (!face_describe(rgb, width, height, &faces[i], e->x))
-		{
-			pfree(e);
-			continue;
-		}
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = Float4GetDatum((float4) d->box.x);
-		values[2] = Float4GetDatum((float4) d->box.y);
-		values[3] = Float4GetDatum((float4) d->box.width);
-		values[4] = Float4GetDatum((float4) d->box.height);
-		values[5] = Float4GetDatum((float4) d->score);
-		values[6] = PointerGetDatum(e);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		pfree(e);
+		return false;
 	}
-	pfree(faces);
+	*value = PointerGetDatum(e);
+	return true;
 }
 
 /* face_embeddings(image bytea, min_score real) */
@@ -61,16 +36,7 @@ PG_FUNCTION_INFO_V1(face_embeddings_image);
 Datum
 face_embeddings_image(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	float4		min_score = PG_GETARG_FLOAT4(1);
-	RgbImage   *img;
-
-	check_min_score(min_score);
-	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
-	embed_faces(fcinfo, img->pixels, img->width, img->height, min_score);
-	pfree(img->pixels);
-	pfree(img);
-	return (Datum) 0;
+	return face_rows_from_image(fcinfo, embedding_column);
 }
 
 /* face_embeddings(rgb bytea, width int, height int, min_score real) */
@@ -78,15 +44,7 @@ PG_FUNCTION_INFO_V1(face_embeddings_rgb);
 Datum
 face_embeddings_rgb(PG_FUNCTION_ARGS)
 {
-	bytea	   *rgb = PG_GETARG_BYTEA_PP(0);
-	int32		width = PG_GETARG_INT32(1);
-	int32		height = PG_GETARG_INT32(2);
-	float4		min_score = PG_GETARG_FLOAT4(3);
-
-	check_rgb(rgb, width, height);
-	check_min_score(min_score);
-	embed_faces(fcinfo, (const uint8 *) VARDATA_ANY(rgb), width, height, min_score);
-	return (Datum) 0;
+	return face_rows_from_rgb(fcinfo, embedding_column);
 }
 
 /* face_embedding(image bytea): the main face's descriptor, or NULL */
