@@ -136,13 +136,13 @@ main(int argc, char **argv)
 					diff;
 
 		t0 = now_ms();
-		face_recognizer_describe(rec, rgb, w, h, d);
+		face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, d);
 		printf("%s: first call %.2f ms", strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
 			   now_ms() - t0);
 		for (int i = 0; i < runs; i++)
 		{
 			t0 = now_ms();
-			face_recognizer_describe(rec, rgb, w, h, d);
+			face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, d);
 			ms[i] = now_ms() - t0;
 		}
 		for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)

@@ -13,7 +13,17 @@ Done here, once, instead of in every backend:
 - folding: a convolution followed by a per-channel affine "scale" layer
   (tensors P/conv/filters, P/conv/bias, P/scale/weights, P/scale/biases)
   becomes one convolution P/filters, P/bias with
-  filters' = filters * s (per output channel), bias' = bias * s + t.
+  filters' = filters * s (per output channel), bias' = bias * s + t;
+- batch norm after a depthwise convolution (SSD MobileNetV1: P/depthwise_weights
+  then P/BatchNorm/{gamma,beta,moving_mean,moving_variance}, eps 0.001 as
+  face-api passes it) becomes a depthwise convolution with bias:
+  g = gamma / sqrt(variance + eps), filters' = filters * g (per channel),
+  bias' = beta - mean * g;
+- names: every convolution ends up as P/filters + P/bias (the SSD's
+  P/weights + P/convolution_bn_offset or P/biases, and the landmark nets'
+  separable convs P/depthwise_filter, P/pointwise_filter, P/bias become
+  P/depthwise/filters and P/pointwise/filters + P/pointwise/bias), so that
+  the engine binds every layer the same way.
 
 .frw layout (all little-endian; see src/nn/nn_weights.h):
     header  "FACERECW" | u32 version=1 | u32 tensor count
@@ -85,6 +95,47 @@ def fold_scale_layers(tensors):
     return result
 
 
+BATCH_NORM_EPS = np.float64(np.float32(0.001))
+BATCH_NORM_PARTS = ("gamma", "beta", "moving_mean", "moving_variance")
+
+
+def fold_batch_norms(tensors):
+    """Fold depthwise conv + batch norm pairs into a depthwise conv with bias."""
+    for name in [n for n in tensors if n.endswith("/depthwise_weights")]:
+        prefix = name[:-len("/depthwise_weights")]
+        parts = ["%s/BatchNorm/%s" % (prefix, p) for p in BATCH_NORM_PARTS]
+        if not all(p in tensors for p in parts):
+            continue
+        gamma, beta, mean, var = (tensors.pop(p).astype(np.float64) for p in parts)
+        g = gamma / np.sqrt(var + BATCH_NORM_EPS)
+        filters = tensors.pop(name).astype(np.float64)
+        tensors[prefix + "/filters"] = (filters * g[:, None]).astype(np.float32)
+        tensors[prefix + "/bias"] = (beta - mean * g).astype(np.float32)
+    return tensors
+
+
+def rename(tensors, old, new):
+    if old in tensors:
+        tensors[new] = tensors.pop(old)
+
+
+def unify_names(tensors):
+    """Every convolution as P/filters + P/bias (see the module comment)."""
+    for name in list(tensors):
+        if name.endswith("/weights"):
+            prefix = name[:-len("/weights")]
+            for bias in ("/convolution_bn_offset", "/biases"):
+                if prefix + bias in tensors:
+                    rename(tensors, name, prefix + "/filters")
+                    rename(tensors, prefix + bias, prefix + "/bias")
+        elif name.endswith("/pointwise_filter"):
+            prefix = name[:-len("/pointwise_filter")]
+            rename(tensors, name, prefix + "/pointwise/filters")
+            rename(tensors, prefix + "/bias", prefix + "/pointwise/bias")
+            rename(tensors, prefix + "/depthwise_filter", prefix + "/depthwise/filters")
+    return tensors
+
+
 def write_frw(tensors, out_path):
     names = sorted(tensors)
     table_size = 16 + len(names) * (NAME_LEN + 4 + 16 + 8)
@@ -115,7 +166,8 @@ def write_frw(tensors, out_path):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    write_frw(fold_scale_layers(read_tensors(sys.argv[1])), sys.argv[2])
+    tensors = fold_scale_layers(read_tensors(sys.argv[1]))
+    write_frw(unify_names(fold_batch_norms(tensors)), sys.argv[2])
 
 
 if __name__ == "__main__":

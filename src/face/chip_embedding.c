@@ -4,55 +4,27 @@
  *		with the recognition network.
  *
  * The network is opened on first use in each backend and kept for the life
- * of the process: its weights are mapped read-only from the extension's
- * share directory (shared by all backends through the page cache), and its
- * buffers are allocated once with malloc, outside any memory context.  A
- * descriptor takes a few milliseconds with no allocation, so no interrupt
- * check is needed inside it; callers looping over rows get theirs from the
- * executor.
+ * of the process (models.c).  A descriptor takes a few milliseconds with no
+ * allocation, so no interrupt check is needed inside it; callers looping
+ * over rows get theirs from the executor.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "miscadmin.h"
 
-#include "face/recognizer.h"
+#include "face/detect.h"
+#include "face/models.h"
 #include "image/image.h"
 #include "type/face_embedding.h"
-
-static FaceRecognizer *recognizer = NULL;
-
-/* the recognizer, opened from the installation's model folder on first use */
-static FaceRecognizer *
-get_recognizer(void)
-{
-	char		share[MAXPGPATH];
-	char		path[MAXPGPATH];
-	NnError		err;
-
-	if (recognizer != NULL)
-		return recognizer;
-	get_share_path(my_exec_path, share);
-	snprintf(path, sizeof(path), "%s/extension/facerec_models/%s",
-			 share, FACE_RECOGNIZER_FILE);
-	recognizer = face_recognizer_open(path, &err);
-	if (recognizer == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIG_FILE_ERROR),
-				 errmsg("could not load the face recognition model"),
-				 errdetail("%s", err.msg),
-				 errhint("Reinstall the facerec extension's files (make install).")));
-	return recognizer;
-}
 
 /* the descriptor of an RGB8 chip as a new face_embedding */
 static FaceEmbedding *
 describe_chip(const uint8 *rgb, int width, int height)
 {
-	FaceRecognizer *rec = get_recognizer();
 	FaceEmbedding *result = new_face_embedding(FACE_DESCRIPTOR_DIM);
 
-	face_recognizer_describe(rec, rgb, width, height, result->x);
+	face_recognizer_describe(face_recognizer(), rgb, width, height,
+							 (size_t) width * 3, result->x);
 	return result;
 }
 
@@ -64,19 +36,8 @@ face_chip_embedding_rgb(PG_FUNCTION_ARGS)
 	bytea	   *rgb = PG_GETARG_BYTEA_PP(0);
 	int32		width = PG_GETARG_INT32(1);
 	int32		height = PG_GETARG_INT32(2);
-	size_t		len = VARSIZE_ANY_EXHDR(rgb);
 
-	if (width <= 0 || height <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("image width and height must be positive, not %d x %d",
-						width, height)));
-	/* width * height < 2^62 cannot overflow; times 3 could */
-	if (len % 3 != 0 || len / 3 != (uint64) width * (uint64) height)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("RGB data of %zu bytes is not a %d x %d image", len, width, height),
-				 errdetail("Expected 3 bytes (R, G, B) per pixel, rows top to bottom.")));
+	check_rgb(rgb, width, height);
 	PG_RETURN_FACE_EMBEDDING_P(describe_chip((const uint8 *) VARDATA_ANY(rgb),
 											 width, height));
 }

@@ -20,3 +20,61 @@ CREATE FUNCTION face_chip_embedding(image bytea)
 
 COMMENT ON FUNCTION face_chip_embedding(bytea) IS
 	'128-d descriptor of an image file (JPEG, PNG, WebP) that is an aligned face chip, e.g. dlib''s 150x150 chips';
+
+-- ---------------------------------------------------------------------------
+-- src/face: face detection (SSD MobileNetV1) and 68-point landmarks
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION face_detect(image bytea, min_score real DEFAULT 0.5,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT landmarks point[])
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_detect_image'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000 ROWS 2;
+
+COMMENT ON FUNCTION face_detect(bytea, real) IS
+	'faces in an image file (JPEG, PNG, WebP): box in pixels of the upright picture, detector score, 68 landmarks; best first';
+
+CREATE FUNCTION face_detect(rgb bytea, width integer, height integer,
+	min_score real DEFAULT 0.5,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT landmarks point[])
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_detect_rgb'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000 ROWS 2;
+
+COMMENT ON FUNCTION face_detect(bytea, integer, integer, real) IS
+	'faces in raw RGB8 pixels (3 bytes per pixel, rows top to bottom): box, detector score, 68 landmarks; best first';
+
+-- ---------------------------------------------------------------------------
+-- src/face: photo to descriptors (detector, landmarks, face-api's crop)
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION face_embeddings(image bytea, min_score real DEFAULT 0.5,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT embedding face_embedding)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_embeddings_image'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 20000 ROWS 2;
+
+COMMENT ON FUNCTION face_embeddings(bytea, real) IS
+	'every face in an image file (JPEG, PNG, WebP): box, detector score and 128-d descriptor; best first';
+
+CREATE FUNCTION face_embeddings(rgb bytea, width integer, height integer,
+	min_score real DEFAULT 0.5,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT embedding face_embedding)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_embeddings_rgb'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 20000 ROWS 2;
+
+COMMENT ON FUNCTION face_embeddings(bytea, integer, integer, real) IS
+	'every face in raw RGB8 pixels: box, detector score and 128-d descriptor; best first';
+
+CREATE FUNCTION face_embedding(image bytea)
+	RETURNS face_embedding
+	AS 'MODULE_PATHNAME', 'face_embedding_image'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 20000;
+
+COMMENT ON FUNCTION face_embedding(bytea) IS
+	'128-d descriptor of the main face (largest detected box, score >= 0.5) of an image file; NULL when there is none';

@@ -17,6 +17,7 @@
  * reused by every call: a forward pass allocates nothing.
  */
 #include "face/recognizer.h"
+#include "face/net_input.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,12 @@ static const ResidualBlock block_plan[] = {
 	{.name = "conv256_1", .cin = 256, .cout = 256, .down = 0},
 	{.name = "conv256_2", .cin = 256, .cout = 256, .down = 0},
 	{.name = "conv256_down_out", .cin = 256, .cout = 256, .down = 1},
+};
+
+/* face-api: pad centred, resize to 150, subtract the RGB mean, / 255 */
+static const NetInputSpec chip_spec = {
+	.size = FACE_CHIP_SIZE, .centred = 1,
+	.mean = FACE_API_RGB_MEAN, .divisor = 255.0f
 };
 
 #define N_BLOCKS (sizeof(block_plan) / sizeof(block_plan[0]))
@@ -193,14 +200,15 @@ run_block(FaceRecognizer *rec, const ResidualBlock *b, int xi, NnTensor *x)
 
 void
 face_recognizer_describe(FaceRecognizer *rec, const uint8_t *rgb, int width,
-						 int height, float descriptor[FACE_DESCRIPTOR_DIM])
+						 int height, size_t stride,
+						 float descriptor[FACE_DESCRIPTOR_DIM])
 {
 	NnTensor	in = {FACE_CHIP_SIZE, FACE_CHIP_SIZE, 3, rec->chip};
 	NnTensor	a = {0, 0, 0, rec->act[0]};
 	NnTensor	x = {0, 0, 0, rec->act[1]};
 	int			xi = 1;
 
-	face_chip_input(rgb, width, height, rec->chip);
+	face_net_input(rgb, width, height, stride, &chip_spec, rec->chip);
 	nn_conv2d(&rec->conv_in, &in, &a, NN_ACT_RELU, rec->scratch);
 	nn_max_pool(&a, &x, 3, 2, NN_PAD_VALID);
 	for (size_t i = 0; i < N_BLOCKS; i++)

@@ -7,6 +7,7 @@
 #ifndef FACEREC_RECOGNIZER_H
 #define FACEREC_RECOGNIZER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nn/nn.h"
@@ -25,16 +26,13 @@ extern FaceRecognizer *face_recognizer_open(const char *weights_path, NnError *e
 extern void face_recognizer_close(FaceRecognizer *rec);
 
 /*
- * The descriptor of an RGB8 image (interleaved, stride 3 * width) that is
- * an aligned face chip: padded to a square and resized to 150x150 exactly
- * as face-api does.  Width and height must be positive.
+ * The descriptor of an RGB8 image (interleaved, rows stride bytes apart: a
+ * crop of a larger picture is fine) that is an aligned face chip: padded to
+ * a square and resized to 150x150 exactly as face-api does.  Width and
+ * height must be positive.
  */
 extern void face_recognizer_describe(FaceRecognizer *rec, const uint8_t *rgb,
-									 int width, int height,
+									 int width, int height, size_t stride,
 									 float descriptor[FACE_DESCRIPTOR_DIM]);
-
-/* face-api's input: pad, resize and normalize an RGB8 image into chip */
-extern void face_chip_input(const uint8_t *rgb, int width, int height,
-							float chip[FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3]);
 
 #endif							/* FACEREC_RECOGNIZER_H */

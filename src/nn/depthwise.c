@@ -9,7 +9,32 @@
  */
 #include "nn/nn.h"
 
+#include <stdio.h>
 #include <string.h>
+
+int
+nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
+				  int k, int c, int stride, NnPadding padding, int with_bias,
+				  NnError *err)
+{
+	char		name[128];
+	int			fdims[4] = {k, k, c, 1};
+
+	dw->k = k;
+	dw->c = c;
+	dw->stride = stride;
+	dw->padding = padding;
+	dw->bias = NULL;
+	snprintf(name, sizeof(name), "%s/filters", prefix);
+	dw->filters = nn_weights_find(weights, name, 4, fdims, err);
+	if (dw->filters == NULL)
+		return -1;
+	if (!with_bias)
+		return 0;
+	snprintf(name, sizeof(name), "%s/bias", prefix);
+	dw->bias = nn_weights_find(weights, name, 1, &c, err);
+	return dw->bias ? 0 : -1;
+}
 
 void
 nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,

@@ -1,7 +1,7 @@
 /*
  * elementwise.c
- *		Bias + activation after a layer, and residual additions with ReLU,
- *		plain and with zero padding.
+ *		Bias + activation after a layer, and residual additions: plain,
+ *		with ReLU, and with zero padding.
  *
  * Data pointers are copied into locals first: PostgreSQL builds with
  * -fno-strict-aliasing, under which a store through x->data could change
@@ -42,6 +42,17 @@ nn_bias_activate(float *x, size_t rows, int n, const float *bias, NnActivation a
 				break;
 		}
 	}
+}
+
+void
+nn_add(NnTensor *x, const NnTensor *y)
+{
+	const size_t n = NN_TENSOR_SIZE(x);
+	float	   *restrict xd = x->data;
+	const float *restrict yd = y->data;
+
+	for (size_t i = 0; i < n; i++)
+		xd[i] += yd[i];
 }
 
 void

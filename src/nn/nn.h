@@ -108,6 +108,14 @@ typedef struct NnDepthwise
 	const float *bias;			/* [c], or NULL for none */
 } NnDepthwise;
 
+/*
+ * Bind prefix/filters [k, k, c, 1] and, when with_bias, prefix/bias [c]
+ * (else bias is NULL).
+ */
+extern int	nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights,
+							  const char *prefix, int k, int c, int stride,
+							  NnPadding padding, int with_bias, NnError *err);
+
 /* out = act(depthwise(in) + bias); sets out's shape; out must not alias in */
 extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 								NnTensor *out, NnActivation act);
@@ -125,6 +133,9 @@ extern void nn_avg_pool(const NnTensor *in, NnTensor *out, int k, int stride);
 
 /* out[c] = mean of in over height and width */
 extern void nn_global_avg_pool(const NnTensor *in, float *out);
+
+/* x = x + y, same shapes */
+extern void nn_add(NnTensor *x, const NnTensor *y);
 
 /* x = relu(x + y), same shapes */
 extern void nn_add_relu(NnTensor *x, const NnTensor *y);

@@ -1,9 +1,11 @@
 #!/bin/bash
 # make-inputs.sh: decode a few face pictures from ../shared/data with ONE
-# decoder (libjpeg-turbo's djpeg, default settings) into raw RGB fixtures
-# NAME.WxH.rgb in tools/reference/fixtures/.  Crops exercise face-api's
+# decoder (libjpeg-turbo's djpeg, default settings, its DCT scaling where
+# a photo is shrunk to keep the fixture small) into raw RGB fixtures
+# NAME.WxH.rgb in tools/reference/fixtures/.  Chip crops exercise face-api's
 # preprocessing: pad to square (odd differences) and bilinear resize both up
-# and down.  Run from anywhere; needs djpeg (libjpeg-turbo-progs) and python3.
+# and down; whole photos feed the detector (detections.js).  Run from
+# anywhere; needs djpeg (libjpeg-turbo-progs) and python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 data=$(cd "$here/../../../shared/data" && pwd)
@@ -11,9 +13,10 @@ out=$here/fixtures
 chips=$data/faces/dlib-aligned-chips
 mkdir -p "$out"
 
-# crop NAME JPEG X Y W H: decode, crop, write NAME.WxH.rgb
+# crop NAME JPEG X Y W H [SCALE]: decode (at SCALE, e.g. 1/2), crop (W, H 0:
+# the whole picture), write NAME.WxH.rgb
 crop() {
-	djpeg -ppm "$2" | python3 -c '
+	djpeg -scale "${7:-1/1}" -ppm "$2" | python3 -c '
 import sys
 data = sys.stdin.buffer.read()
 # binary PPM: "P6", width, height, maxval, each followed by one whitespace
@@ -45,4 +48,8 @@ crop schneider   "$chips/John_Schneider/000288_00925786.jpg" 0 0 0 0
 crop shimkus-pad "$chips/John_Shimkus/000373_03228153.jpg"   20 5 117 140
 # 211x173 from a 250x250 LFW photo: pads rows, then resizes 211 -> 150
 crop lfw-resize  "$data/lfw-dev/images/Aaron_Sorkin/$(ls "$data/lfw-dev/images/Aaron_Sorkin" | head -1)" 19 40 211 173
+photos=$data/faces/dlib-detection
+crop group       "$photos/2008_002470.jpg" 0 0 0 0 1/1   # landscape, six faces
+crop portrait    "$photos/2008_001009.jpg" 0 0 0 0 1/2   # taller than wide
+crop dogs        "$photos/dogs.jpg"        0 0 0 0 1/4   # no face
 ls -l "$out"/*.rgb

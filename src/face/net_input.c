@@ -1,25 +1,26 @@
 /*
- * chip_input.c
- *		The recognition net's input exactly as face-api builds it
- *		(NetInput.toBatchTensor(150, true), then normalize and / 255):
- *		- pad to a square with zeros; the larger half of an odd padding goes
- *		  after the image (JavaScript's Math.round of half the difference);
- *		- resize bilinearly to 150x150 when the square is another size, with
- *		  align_corners and half_pixel_centers false: source = dst * in/out,
- *		  neighbours floor and ceil clamped to the last pixel, float math;
- *		- subtract the per-channel RGB mean, divide by 255.
+ * net_input.c
+ *		The nets' input exactly as face-api builds it (NetInput.toBatchTensor,
+ *		then the net's normalization):
+ *		- pad to a square with zeros: either right/bottom only, or centred,
+ *		  where the larger half of an odd padding goes after the image
+ *		  (JavaScript's Math.round of half the difference);
+ *		- resize bilinearly to size x size when the square is another size,
+ *		  with align_corners and half_pixel_centers false: source = dst *
+ *		  in/out, neighbours floor and ceil clamped to the last pixel, float
+ *		  math;
+ *		- (v - mean) / divisor per channel.
  * The padded square is never built: samples outside the image read 0.
  * This is deliberately not image_resize (src/image), which samples at pixel
- * centres through an anti-aliasing pyramid: descriptors must match face-api.
+ * centres through an anti-aliasing pyramid: outputs must match face-api.
  */
-#include "face/recognizer.h"
-
-static const float chip_mean[3] = {122.782f, 117.001f, 104.298f};
+#include "face/net_input.h"
 
 /* an image seen through its zero padding */
 typedef struct PaddedImage
 {
 	const uint8_t *rgb;
+	size_t		stride;
 	int			width;
 	int			height;
 	int			left;			/* padding before the image, columns */
@@ -33,44 +34,45 @@ padded_sample(const PaddedImage *im, int x, int y, int ch)
 	y -= im->top;
 	if (x < 0 || y < 0 || x >= im->width || y >= im->height)
 		return 0.0f;
-	return (float) im->rgb[((size_t) y * im->width + x) * 3 + ch];
+	return (float) im->rgb[(size_t) y * im->stride + (size_t) x * 3 + ch];
 }
 
 void
-face_chip_input(const uint8_t *rgb, int width, int height,
-				float chip[FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3])
+face_net_input(const uint8_t *rgb, int width, int height, size_t stride,
+			   const NetInputSpec *spec, float *out)
 {
+	const int	size = spec->size;
 	const int	side = width > height ? width : height;
 	const int	diff = side - (width < height ? width : height);
-	const int	before = diff - (diff + 1) / 2;	/* Math.round(diff / 2) after */
-	const float scale = (float) side / (float) FACE_CHIP_SIZE;
-	PaddedImage im = {rgb, width, height, 0, 0};
+	const int	before = spec->centred ? diff - (diff + 1) / 2 : 0;
+	const float scale = (float) side / (float) size;
+	PaddedImage im = {rgb, stride, width, height, 0, 0};
 
 	if (width < height)
 		im.left = before;
 	else
 		im.top = before;
 
-	for (int y = 0; y < FACE_CHIP_SIZE; y++)
+	for (int y = 0; y < size; y++)
 	{
 		const float sy = (float) y * scale;
 		const int	y0 = (int) sy;
 		const int	y1 = y0 + 1 < side ? y0 + 1 : side - 1;
 		const float fy = sy - (float) y0;
 
-		for (int x = 0; x < FACE_CHIP_SIZE; x++)
+		for (int x = 0; x < size; x++)
 		{
 			const float sx = (float) x * scale;
 			const int	x0 = (int) sx;
 			const int	x1 = x0 + 1 < side ? x0 + 1 : side - 1;
 			const float fx = sx - (float) x0;
-			float	   *out = chip + ((size_t) y * FACE_CHIP_SIZE + x) * 3;
+			float	   *o = out + ((size_t) y * size + x) * 3;
 
 			for (int ch = 0; ch < 3; ch++)
 			{
 				float		v;
 
-				if (side == FACE_CHIP_SIZE)
+				if (side == size)
 					v = padded_sample(&im, x, y, ch);
 				else
 				{
@@ -83,7 +85,7 @@ face_chip_input(const uint8_t *rgb, int width, int height,
 
 					v = t + (b - t) * fy;
 				}
-				out[ch] = (v - chip_mean[ch]) / 255.0f;
+				o[ch] = (v - spec->mean[ch]) / spec->divisor;
 			}
 		}
 	}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# face_detect.sh: speed of the face pipeline (printed, never asserted).
+# Run from the top of the tree after `make install`:
+#   PG_CONFIG=... bench/face_detect.sh          (RUNS=15 by default)
+# 1. face_detect on raw RGB (SSD at 512 + 68 landmarks per face), one
+#    backend: the 500x332 group fixture (6 faces) and a 1920x1280 crop of
+#    dlib-detection/bald_guys.jpg (decoded by the image layer);
+# 2. the same from JPEG bytes (decode included), and face_embedding of a
+#    250x250 LFW photo end to end (decode, SSD, landmarks, crop, descriptor);
+# 3. the reference: face-api's SSD alone (no landmarks) on the group
+#    fixture, when Node and tools/reference/node_modules are there.
+set -euo pipefail
+source "$(dirname "$0")/../tools/setup.sh"
+cd "$FACEREC_TOP"
+RUNS=${RUNS:-15}
+group=$FACEREC_TOP/tools/reference/fixtures/group.500x332.rgb
+bald=$FACEREC_DATA/faces/dlib-detection/bald_guys.jpg
+lfw=$FACEREC_DATA/lfw-dev/images/Aaron_Sorkin/$(ls "$FACEREC_DATA/lfw-dev/images/Aaron_Sorkin" | head -1)
+
+start_cluster
+psql() { as_cluster_user "$($PG_CONFIG --bindir)/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -c "CREATE EXTENSION facerec"
+
+# time_calls LABEL SETUP CALL: median and min ms of CALL ($RUNS times after
+# 2 warm-up calls) in one backend; SETUP declares the variables CALL uses
+time_calls() {
+	psql -At <<SQL
+CREATE TEMP TABLE t (ms float8);
+DO \$\$
+DECLARE $2 t0 timestamptz;
+BEGIN
+	FOR i IN 1..$RUNS + 2 LOOP
+		t0 := clock_timestamp();
+		PERFORM $3;
+		IF i > 2 THEN
+			INSERT INTO t VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000);
+		END IF;
+	END LOOP;
+END \$\$;
+SELECT format('$1: median %s ms, min %s ms',
+	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+	round(min(ms)::numeric, 1)) FROM t;
+SQL
+}
+
+echo "== face_detect on raw RGB (one backend, $RUNS calls)"
+time_calls 'group 500x332, 6 faces' "rgb bytea := pg_read_binary_file('$group');" \
+	'count(*) FROM face_detect(rgb, 500, 332)'
+time_calls "bald_guys 1920x1280, $(psql -At -c "SELECT count(*) FROM face_detect(image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280), 1920, 1280)") faces" \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);" \
+	'count(*) FROM face_detect(rgb, 1920, 1280)'
+time_calls 'same, min_score 0.99 (fewer landmark runs)' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);" \
+	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
+
+echo "== from JPEG bytes (decode included)"
+time_calls 'face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_file('$bald');" \
+	'count(*) FROM face_detect(img)'
+time_calls 'face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw');" \
+	'face_embedding(img)'
+
+echo "== reference (face-api SSD only, tfjs wasm, one thread)"
+if command -v node >/dev/null && [ -d tools/reference/node_modules ]; then
+	(cd tools/reference && node detections.js --bench "$RUNS" "$group")
+else
+	echo "   skipped: no node or no tools/reference/node_modules (cd tools/reference && npm ci)"
+fi

@@ -1,0 +1,71 @@
+-- face_detect: the SSD detector and the 68-point landmark net against
+-- face-api's own faces for the same pixels (tools/reference/fixtures, made
+-- by tools/reference/make-inputs.sh and detections.js), then the
+-- image path, bad input, and the function's properties.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixtures :abs_srcdir '/tools/reference/fixtures/'
+
+CREATE TEMP TABLE fixture (name text, width int, height int);
+INSERT INTO fixture VALUES
+	('group', 500, 332), ('portrait', 180, 240), ('dogs', 225, 229);
+
+-- face-api's faces: one line per face, best first:
+-- score, x, y, width, height, then 68 (x, y) landmark pairs
+CREATE TEMP TABLE reference AS
+SELECT f.name, l.n::int AS face, string_to_array(l.line, ',')::float8[] AS v
+FROM fixture f,
+	regexp_split_to_table(rtrim(pg_read_file(:'fixtures' || f.name || '.faces'), E'\n'),
+						  E'\n') WITH ORDINALITY AS l(line, n)
+WHERE l.line <> '';
+
+CREATE TEMP TABLE ours AS
+SELECT f.name, d.*
+FROM fixture f,
+	face_detect(pg_read_binary_file(:'fixtures' || f.name || '.' || f.width || 'x' ||
+									f.height || '.rgb'), f.width, f.height) AS d;
+
+-- the same faces in the same order (dogs: none, as face-api)
+SELECT f.name,
+	(SELECT count(*) FROM ours o WHERE o.name = f.name) AS ours,
+	(SELECT count(*) FROM reference r WHERE r.name = f.name) AS reference
+FROM fixture f ORDER BY f.name;
+
+-- scores within 1e-5, boxes and every landmark within 0.001 px (measured:
+-- 1.2e-7, 1.8e-5 px and 3.8e-5 px)
+SELECT o.name, o.face,
+	abs(o.score - r.v[1]) < 1e-5 AS score_ok,
+	greatest(abs(o.x - r.v[2]), abs(o.y - r.v[3]),
+			 abs(o.width - r.v[4]), abs(o.height - r.v[5])) < 1e-3 AS box_ok,
+	(SELECT max(greatest(abs((o.landmarks[i])[0] - r.v[4 + 2 * i]),
+						 abs((o.landmarks[i])[1] - r.v[5 + 2 * i])))
+	 FROM generate_series(1, 68) AS i) < 1e-3 AS landmarks_ok,
+	array_length(o.landmarks, 1) AS points
+FROM ours o JOIN reference r USING (name, face)
+ORDER BY o.name, o.face;
+
+-- min_score: the portrait's second face scores 0.81
+SELECT face, round(score::numeric, 2) AS score
+FROM face_detect(pg_read_binary_file(:'fixtures' || 'portrait.180x240.rgb'), 180, 240, 0.9);
+SELECT count(*) FROM face_detect(pg_read_binary_file(:'fixtures' || 'portrait.180x240.rgb'), 180, 240, 0.0);
+
+-- the JPEG itself, decoded in the server by libjpeg-turbo as djpeg did for
+-- the fixture: the same six faces
+\set photos :abs_srcdir '/../shared/data/faces/dlib-detection/'
+SELECT d.face,
+	greatest(abs(d.x - r.v[2]), abs(d.y - r.v[3]),
+			 abs(d.width - r.v[4]), abs(d.height - r.v[5])) < 1e-3 AS box_ok
+FROM face_detect(pg_read_binary_file(:'photos' || '2008_002470.jpg')) AS d
+	JOIN reference r ON r.name = 'group' AND r.face = d.face
+ORDER BY d.face;
+
+-- bad input
+SELECT * FROM face_detect('\x000102'::bytea, 2, 1);
+SELECT * FROM face_detect('\x000102'::bytea, 0, 1);
+SELECT * FROM face_detect('\x000102'::bytea, 1, 1, 1.5);
+SELECT * FROM face_detect('\x000102'::bytea, 1, 1, 'NaN');
+SELECT * FROM face_detect('not an image'::bytea);
+SELECT count(*) FROM face_detect('\x000000'::bytea, 1, 1);
+
+-- usable in parallel queries and expression contexts
+SELECT p.oid::regprocedure, p.provolatile, p.proparallel, p.proisstrict, p.proretset
+FROM pg_proc p WHERE p.proname = 'face_detect' ORDER BY 1::text;

@@ -1,0 +1,147 @@
+/*
+ * detect.c
+ *		SQL face_detect: the faces of a picture with the SSD detector and
+ *		their 68 landmarks, exactly as face-api's
+ *		detectAllFaces(SsdMobilenetv1Options).withFaceLandmarks() gives them.
+ *		Also what the SQL face functions share (detect.h).
+ *
+ * The picture is decoded at full size (EXIF applied) so that the landmark
+ * crops see every pixel; the detector itself sees a 512x512 copy.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/geo_decls.h"
+
+#include "face/detect.h"
+#include "image/image.h"
+
+#define FACE_ROW_COLUMNS 7
+
+void
+check_min_score(float4 min_score)
+{
+	if (isnan(min_score) || min_score < 0 || min_score > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_score must be between 0 and 1, not %g", min_score)));
+}
+
+void
+check_rgb(const bytea *rgb, int32 width, int32 height)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(rgb);
+
+	if (width <= 0 || height <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("image width and height must be positive, not %d x %d",
+						width, height)));
+	/* width * height < 2^62 cannot overflow; times 3 could */
+	if (len % 3 != 0 || len / 3 != (uint64) width * (uint64) height)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RGB data of %zu bytes is not a %d x %d image", len, width, height),
+				 errdetail("Expected 3 bytes (R, G, B) per pixel, rows top to bottom.")));
+}
+
+/* the rows of every face found in one picture */
+static void
+face_rows(FunctionCallInfo fcinfo, const uint8 *rgb, int width, int height,
+		  float4 min_score, FaceColumnFunc column)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	FoundFace  *faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = face_find(rgb, width, height, min_score, faces);
+	for (int i = 0; i < n; i++)
+	{
+		const FaceDetection *d = &faces[i].detection;
+		Datum		values[FACE_ROW_COLUMNS];
+		bool		nulls[FACE_ROW_COLUMNS] = {0};
+
+		CHECK_FOR_INTERRUPTS();
+		if (!column(rgb, width, height, &faces[i], &values[6]))
+			continue;
+		/* the face's rank among those found: the same in every function */
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Float4GetDatum((float4) d->box.x);
+		values[2] = Float4GetDatum((float4) d->box.y);
+		values[3] = Float4GetDatum((float4) d->box.width);
+		values[4] = Float4GetDatum((float4) d->box.height);
+		values[5] = Float4GetDatum((float4) d->score);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(faces);
+}
+
+Datum
+face_rows_from_image(FunctionCallInfo fcinfo, FaceColumnFunc column)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	float4		min_score = PG_GETARG_FLOAT4(1);
+	RgbImage   *img;
+
+	check_min_score(min_score);
+	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+	face_rows(fcinfo, img->pixels, img->width, img->height, min_score, column);
+	pfree(img->pixels);
+	pfree(img);
+	return (Datum) 0;
+}
+
+Datum
+face_rows_from_rgb(FunctionCallInfo fcinfo, FaceColumnFunc column)
+{
+	bytea	   *rgb = PG_GETARG_BYTEA_PP(0);
+	int32		width = PG_GETARG_INT32(1);
+	int32		height = PG_GETARG_INT32(2);
+	float4		min_score = PG_GETARG_FLOAT4(3);
+
+	check_rgb(rgb, width, height);
+	check_min_score(min_score);
+	face_rows(fcinfo, (const uint8 *) VARDATA_ANY(rgb), width, height, min_score,
+			  column);
+	return (Datum) 0;
+}
+
+/* face_detect's last column: the 68 landmarks as a point[] */
+static bool
+landmark_column(const uint8 *rgb, int width, int height, const FoundFace *found,
+				Datum *value)
+{
+	Datum		elems[FACE_LANDMARKS];
+	Point	   *pts = palloc(sizeof(Point) * FACE_LANDMARKS);
+
+	for (int i = 0; i < FACE_LANDMARKS; i++)
+	{
+		pts[i].x = found->points[2 * i];
+		pts[i].y = found->points[2 * i + 1];
+		elems[i] = PointPGetDatum(&pts[i]);
+	}
+	*value = PointerGetDatum(construct_array(elems, FACE_LANDMARKS, POINTOID,
+											 sizeof(Point), false, TYPALIGN_DOUBLE));
+	return true;
+}
+
+/* face_detect(image bytea, min_score real) */
+PG_FUNCTION_INFO_V1(face_detect_image);
+Datum
+face_detect_image(PG_FUNCTION_ARGS)
+{
+	return face_rows_from_image(fcinfo, landmark_column);
+}
+
+/* face_detect(rgb bytea, width int, height int, min_score real) */
+PG_FUNCTION_INFO_V1(face_detect_rgb);
+Datum
+face_detect_rgb(PG_FUNCTION_ARGS)
+{
+	return face_rows_from_rgb(fcinfo, landmark_column);
+}

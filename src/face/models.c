@@ -1,0 +1,85 @@
+/*
+ * models.c
+ *		The nets of this backend.  Each is opened on first use and kept for
+ *		the life of the process: weights mapped read-only from the
+ *		installation's share/extension/facerec_models (shared by all
+ *		backends through the page cache), buffers malloc'd once outside any
+ *		memory context.  A missing or corrupt file is an F0000
+ *		(config_file_error) ERROR naming it.
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+
+#include "face/models.h"
+
+static FaceDetector *detector = NULL;
+static FaceLandmarker *landmarker = NULL;
+static FaceRecognizer *recognizer = NULL;
+
+static void
+model_path(const char *file, char *path, size_t size)
+{
+	char		share[MAXPGPATH];
+
+	get_share_path(my_exec_path, share);
+	snprintf(path, size, "%s/extension/facerec_models/%s", share, file);
+}
+
+static void
+load_failed(const char *what, const NnError *err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIG_FILE_ERROR),
+			 errmsg("could not load the %s model", what),
+			 errdetail("%s", err->msg),
+			 errhint("Reinstall the facerec extension's files (make install).")));
+}
+
+FaceDetector *
+face_detector(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (detector == NULL)
+	{
+		model_path(FACE_SSD_FILE, path, sizeof(path));
+		detector = face_detector_open(path, &err);
+		if (detector == NULL)
+			load_failed("SSD face detection", &err);
+	}
+	return detector;
+}
+
+FaceLandmarker *
+face_landmarker(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (landmarker == NULL)
+	{
+		model_path(FACE_LANDMARK68_FILE, path, sizeof(path));
+		landmarker = face_landmarker_open(path, &err);
+		if (landmarker == NULL)
+			load_failed("68-point face landmark", &err);
+	}
+	return landmarker;
+}
+
+FaceRecognizer *
+face_recognizer(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (recognizer == NULL)
+	{
+		model_path(FACE_RECOGNIZER_FILE, path, sizeof(path));
+		recognizer = face_recognizer_open(path, &err);
+		if (recognizer == NULL)
+			load_failed("face recognition", &err);
+	}
+	return recognizer;
+}

@@ -1,0 +1,18 @@
+/*
+ * models.h
+ *		The nets of a backend: each is opened from this installation's model
+ *		folder on first use and kept for the life of the process; a missing
+ *		or corrupt file is one clean ERROR.
+ */
+#ifndef FACEREC_MODELS_H
+#define FACEREC_MODELS_H
+
+#include "face/landmarks.h"
+#include "face/recognizer.h"
+#include "face/ssd.h"
+
+extern FaceDetector *face_detector(void);
+extern FaceLandmarker *face_landmarker(void);
+extern FaceRecognizer *face_recognizer(void);
+
+#endif							/* FACEREC_MODELS_H */

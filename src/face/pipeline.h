@@ -1,0 +1,38 @@
+/*
+ * pipeline.h
+ *		Photo pixels to faces, in the backend: detection, landmarks, and
+ *		the descriptor of face-api's crop, as face-api's
+ *		detectAllFaces(SSD).withFaceLandmarks().withFaceDescriptors().
+ */
+#ifndef FACEREC_PIPELINE_H
+#define FACEREC_PIPELINE_H
+
+#include "face/face_box.h"
+#include "face/landmarks.h"
+#include "face/recognizer.h"
+#include "face/ssd.h"
+
+typedef struct FoundFace
+{
+	FaceDetection detection;	/* box in picture pixels, score */
+	FaceCrop	landmark_crop;	/* what the landmark net saw */
+	double		points[2 * FACE_LANDMARKS];	/* picture pixels */
+} FoundFace;
+
+/*
+ * The faces of a width x height RGB8 picture scoring above min_score, best
+ * first, with their landmarks; faces holds SSD_MAX_FACES.  Checks for
+ * interrupts between faces.
+ */
+extern int	face_find(const uint8_t *rgb, int width, int height,
+					  double min_score, FoundFace *faces);
+
+/*
+ * The descriptor of a found face from face-api's crop; false when that
+ * crop has no pixel in the picture.
+ */
+extern bool face_describe(const uint8_t *rgb, int width, int height,
+						  const FoundFace *face,
+						  float descriptor[FACE_DESCRIPTOR_DIM]);
+
+#endif							/* FACEREC_PIPELINE_H */

@@ -1,0 +1,306 @@
+/*
+ * ssd.c
+ *		face-api's SsdMobilenetv1 on src/nn.
+ *
+ *   picture padded right/bottom to a square, resized to 512x512, x/127.5 - 1
+ *   MobileNetV1: conv_0 3x3/2 3->32, then 13 x [depthwise 3x3 (stride 2 at
+ *     layers 2, 4, 6, 12) + batch norm (folded at conversion), 1x1 conv],
+ *     every layer ReLU6: 32x32x512 after layer 11, 16x16x1024 at the end
+ *   extra layers (ReLU6): [1x1, 3x3/2] x 4 down to 8, 4, 2, 1
+ *   box predictors: 1x1 convs (no activation) on the six maps, 3 anchors
+ *     per cell on the first and 6 on the others: 5,118 box encodings and
+ *     class logits in (map, y, x, anchor) order
+ *   decode against the anchors of the model file, score = sigmoid(logit 1),
+ *   greedy NMS at IoU 0.5 (nms.c), boxes clipped to [0, 1] and mapped back
+ *   through the padding to picture pixels.
+ *
+ * Each predictor runs as soon as its feature map exists, so two ping-pong
+ * activation buffers (the largest map is 256x256x64) serve the whole net.
+ * All buffers are allocated at open and reused: a call allocates nothing.
+ */
+#include "face/ssd.h"
+#include "face/net_input.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N_LAYERS 14				/* conv_0 and the 13 separable layers */
+#define N_EXTRA 8
+#define N_PREDICTORS 6
+#define LARGEST_MAP ((size_t) 256 * 256 * 64)	/* layer 1's pointwise output */
+
+static const int layer_channels[N_LAYERS] = {
+	32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
+};
+
+/* the extra layers: output channels; odd ones are 3x3 stride 2 */
+static const int extra_channels[N_EXTRA] = {256, 512, 128, 256, 128, 256, 64, 128};
+
+/* box predictors: input channels, anchors per cell */
+static const int predictor_cin[N_PREDICTORS] = {512, 1024, 512, 256, 256, 128};
+static const int predictor_anchors[N_PREDICTORS] = {3, 6, 6, 6, 6, 6};
+static const int predictor_side[N_PREDICTORS] = {32, 16, 8, 4, 2, 1};
+
+static const NetInputSpec ssd_spec = {
+	.size = SSD_INPUT, .centred = 0,
+	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f
+};
+
+typedef struct BoxPredictor
+{
+	NnConv		box;			/* anchors x 4 box encodings per cell */
+	NnConv		cls;			/* anchors x 3 class logits per cell */
+	int			offset;			/* first anchor's index among the 5,118 */
+} BoxPredictor;
+
+struct FaceDetector
+{
+	NnWeights  *weights;
+	NnConv		conv0;
+	NnDepthwise dw[N_LAYERS];	/* [0] unused */
+	NnConv		pw[N_LAYERS];	/* [0] unused */
+	NnConv		extra[N_EXTRA];
+	BoxPredictor pred[N_PREDICTORS];
+	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
+	float	   *input;			/* 512x512x3 */
+	float	   *act[2];
+	float	   *scratch;
+	float		(*encodings)[4];
+	float	   *logits;			/* [SSD_BOXES * 3] */
+	float		(*boxes)[4];
+	float	   *scores;
+	FaceCandidate *candidates;
+	int			keep[SSD_MAX_FACES];
+};
+
+static float *
+alloc_floats(size_t n)
+{
+	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
+	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
+
+	return aligned_alloc(64, bytes);
+}
+
+static int
+bind_layers(FaceDetector *det, NnError *err)
+{
+	char		prefix[96];
+	int			anchor_dims[3] = {1, SSD_BOXES, 4};
+	int			offset = 0;
+	int			cin;
+
+	if (nn_conv_bind(&det->conv0, det->weights, "MobilenetV1/Conv2d_0_pointwise",
+					 3, 3, layer_channels[0], 2, NN_PAD_SAME, err) != 0)
+		return -1;
+	for (int i = 1; i < N_LAYERS; i++)
+	{
+		int			stride = (i == 2 || i == 4 || i == 6 || i == 12) ? 2 : 1;
+
+		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_depthwise", i);
+		if (nn_depthwise_bind(&det->dw[i], det->weights, prefix, 3,
+							  layer_channels[i - 1], stride, NN_PAD_SAME, 1, err) != 0)
+			return -1;
+		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_pointwise", i);
+		if (nn_conv_bind(&det->pw[i], det->weights, prefix, 1, layer_channels[i - 1],
+						 layer_channels[i], 1, NN_PAD_SAME, err) != 0)
+			return -1;
+	}
+	cin = layer_channels[N_LAYERS - 1];
+	for (int i = 0; i < N_EXTRA; i++)
+	{
+		snprintf(prefix, sizeof(prefix), "Prediction/Conv2d_%d_pointwise", i);
+		if (nn_conv_bind(&det->extra[i], det->weights, prefix, i % 2 ? 3 : 1, cin,
+						 extra_channels[i], i % 2 ? 2 : 1, NN_PAD_SAME, err) != 0)
+			return -1;
+		cin = extra_channels[i];
+	}
+	for (int p = 0; p < N_PREDICTORS; p++)
+	{
+		BoxPredictor *pred = &det->pred[p];
+		int			a = predictor_anchors[p];
+		int			map = predictor_side[p];
+
+		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/BoxEncodingPredictor", p);
+		if (nn_conv_bind(&pred->box, det->weights, prefix, 1, predictor_cin[p], a * 4,
+						 1, NN_PAD_SAME, err) != 0)
+			return -1;
+		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/ClassPredictor", p);
+		if (nn_conv_bind(&pred->cls, det->weights, prefix, 1, predictor_cin[p], a * 3,
+						 1, NN_PAD_SAME, err) != 0)
+			return -1;
+		pred->offset = offset;
+		offset += map * map * a;
+	}
+	if (offset != SSD_BOXES)
+	{
+		snprintf(err->msg, sizeof(err->msg), "SSD predictors cover %d boxes, not %d",
+				 offset, SSD_BOXES);
+		return -1;
+	}
+	det->anchors = (const float (*)[4]) nn_weights_find(det->weights, "Output/extra_dim",
+														3, anchor_dims, err);
+	return det->anchors ? 0 : -1;
+}
+
+/* the largest im2col scratch: conv_0 on 512x512 or an extra 3x3 layer */
+static size_t
+scratch_size(const FaceDetector *det)
+{
+	size_t		max = nn_conv_scratch_size(&det->conv0, SSD_INPUT, SSD_INPUT);
+	int			side = 16;
+
+	for (int i = 0; i < N_EXTRA; i++)
+	{
+		size_t		s = nn_conv_scratch_size(&det->extra[i], side, side);
+
+		max = s > max ? s : max;
+		side = nn_out_size(side, det->extra[i].k, det->extra[i].stride, NN_PAD_SAME);
+	}
+	return max;
+}
+
+FaceDetector *
+face_detector_open(const char *weights_path, NnError *err)
+{
+	FaceDetector *det = calloc(1, sizeof(FaceDetector));
+
+	if (det == NULL)
+		goto oom;
+	det->weights = nn_weights_open(weights_path, err);
+	if (det->weights == NULL || bind_layers(det, err) != 0)
+	{
+		face_detector_close(det);
+		return NULL;
+	}
+	det->input = alloc_floats((size_t) SSD_INPUT * SSD_INPUT * 3);
+	det->act[0] = alloc_floats(LARGEST_MAP);
+	det->act[1] = alloc_floats(LARGEST_MAP);
+	det->scratch = alloc_floats(scratch_size(det));
+	det->encodings = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
+	det->logits = alloc_floats((size_t) SSD_BOXES * 3);
+	det->boxes = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
+	det->scores = alloc_floats(SSD_BOXES);
+	det->candidates = malloc(sizeof(FaceCandidate) * SSD_BOXES);
+	if (det->input && det->act[0] && det->act[1] && det->scratch && det->encodings &&
+		det->logits && det->boxes && det->scores && det->candidates)
+		return det;
+	face_detector_close(det);
+oom:
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+	return NULL;
+}
+
+void
+face_detector_close(FaceDetector *det)
+{
+	if (det == NULL)
+		return;
+	nn_weights_close(det->weights);
+	free(det->input);
+	free(det->act[0]);
+	free(det->act[1]);
+	free(det->scratch);
+	free(det->encodings);
+	free(det->logits);
+	free(det->boxes);
+	free(det->scores);
+	free(det->candidates);
+	free(det);
+}
+
+/* the box encodings and class logits of one feature map */
+static void
+predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
+{
+	NnTensor	enc = {0, 0, 0, det->encodings[pred->offset]};
+	NnTensor	cls = {0, 0, 0, det->logits + (size_t) pred->offset * 3};
+
+	nn_conv2d(&pred->box, map, &enc, NN_ACT_NONE, NULL);
+	nn_conv2d(&pred->cls, map, &cls, NN_ACT_NONE, NULL);
+}
+
+/* the network: fills det->encodings and det->logits */
+static void
+run_net(FaceDetector *det)
+{
+	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->input};
+	NnTensor	x = {0, 0, 0, det->act[0]};
+	NnTensor	t = {0, 0, 0, det->act[1]};
+	NnTensor	swap;
+
+	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->scratch);
+	for (int i = 1; i < N_LAYERS; i++)
+	{
+		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
+		nn_conv2d(&det->pw[i], &t, &x, NN_ACT_RELU6, NULL);
+		if (i == 11)
+			predict(det, &det->pred[0], &x);
+	}
+	predict(det, &det->pred[1], &x);
+	for (int i = 0; i < N_EXTRA; i++)
+	{
+		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->scratch);
+		swap = x;
+		x = t;
+		t = swap;
+		if (i % 2)
+			predict(det, &det->pred[2 + i / 2], &x);
+	}
+}
+
+/* boxes [ymin, xmin, ymax, xmax] in the 512 square, 0..1, and scores */
+static void
+decode(FaceDetector *det)
+{
+	for (int i = 0; i < SSD_BOXES; i++)
+	{
+		const float *a = det->anchors[i];
+		const float *e = det->encodings[i];
+		float		ha = a[2] - a[0];
+		float		wa = a[3] - a[1];
+		float		cy = e[0] / 10.0f * ha + (a[0] + ha / 2.0f);
+		float		cx = e[1] / 10.0f * wa + (a[1] + wa / 2.0f);
+		float		hh = expf(e[2] / 5.0f) * ha / 2.0f;
+		float		hw = expf(e[3] / 5.0f) * wa / 2.0f;
+
+		det->boxes[i][0] = cy - hh;
+		det->boxes[i][1] = cx - hw;
+		det->boxes[i][2] = cy + hh;
+		det->boxes[i][3] = cx + hw;
+		det->scores[i] = 1.0f / (1.0f + expf(-det->logits[i * 3 + 1]));
+	}
+}
+
+int
+face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
+				  double min_score, FaceDetection faces[SSD_MAX_FACES])
+{
+	/* face-api: the picture was resized to round(side * 512 / longer side) */
+	double		scale = (double) SSD_INPUT / (width > height ? width : height);
+	double		pad_x = SSD_INPUT / floor(width * scale + 0.5);
+	double		pad_y = SSD_INPUT / floor(height * scale + 0.5);
+	int			n;
+
+	face_net_input(rgb, width, height, (size_t) width * 3, &ssd_spec, det->input);
+	run_net(det);
+	decode(det);
+	n = face_nms((const float (*)[4]) det->boxes, det->scores, SSD_BOXES, min_score,
+				 SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
+	for (int i = 0; i < n; i++)
+	{
+		const float *b = det->boxes[det->keep[i]];
+		double		top = fmax(0, b[0]) * pad_y;
+		double		left = fmax(0, b[1]) * pad_x;
+		double		bottom = fmin(1, b[2]) * pad_y;
+		double		right = fmin(1, b[3]) * pad_x;
+
+		faces[i].box.x = left * width;
+		faces[i].box.y = top * height;
+		faces[i].box.width = (right - left) * width;
+		faces[i].box.height = (bottom - top) * height;
+		faces[i].score = det->scores[det->keep[i]];
+	}
+	return n;
+}

@@ -1,0 +1,61 @@
+/*
+ * ssd.h
+ *		face-api's SSD MobileNetV1 face detector (ssd_mobilenetv1_model) on
+ *		src/nn: an RGB8 picture in, scored face boxes in picture pixels out,
+ *		exactly as face-api's SsdMobilenetv1.locateFaces.  Plain C, so that
+ *		bench/ can drive it without a server.
+ */
+#ifndef FACEREC_SSD_H
+#define FACEREC_SSD_H
+
+#include <stdint.h>
+
+#include "face/landmarks.h"
+#include "nn/nn.h"
+
+#define SSD_INPUT 512
+#define SSD_BOXES 5118			/* anchors over the six feature maps */
+#define SSD_MAX_FACES 100		/* face-api's maxResults */
+#define SSD_IOU_THRESHOLD 0.5
+#define FACE_SSD_FILE "ssd_mobilenetv1_model.frw"
+
+typedef struct FaceDetector FaceDetector;
+
+typedef struct FaceDetection
+{
+	FaceBox		box;			/* picture pixels */
+	double		score;			/* sigmoid of the face logit, (0, 1) */
+} FaceDetection;
+
+/* map the weights and allocate every buffer once (about 40 MB) */
+extern FaceDetector *face_detector_open(const char *weights_path, NnError *err);
+extern void face_detector_close(FaceDetector *det);
+
+/*
+ * The faces of a width x height RGB8 picture (stride 3 * width) scoring
+ * above min_score, after greedy non-maximum suppression at IoU 0.5, best
+ * first: at most SSD_MAX_FACES, their number returned.
+ */
+extern int	face_detector_run(FaceDetector *det, const uint8_t *rgb, int width,
+							  int height, double min_score,
+							  FaceDetection faces[SSD_MAX_FACES]);
+
+/* a box that scored above the threshold, for face_nms */
+typedef struct FaceCandidate
+{
+	float		score;
+	int			index;
+} FaceCandidate;
+
+/*
+ * Greedy non-maximum suppression as face-api's SSD does it: candidates
+ * scoring above min_score by falling score (stable), each kept unless its
+ * IoU with a kept box exceeds iou_threshold.  boxes are [ymin, xmin, ymax,
+ * xmax]; keep receives at most max_keep indexes; returns their number.
+ * scratch holds n candidates.
+ */
+extern int	face_nms(const float (*boxes)[4], const float *scores, int n,
+					 double min_score, double iou_threshold, int max_keep,
+					 int *keep, FaceCandidate *scratch);
+
+#endif							/* FACEREC_SSD_H */
