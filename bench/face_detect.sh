@@ -18,30 +18,8 @@ bald=$FACEREC_DATA/faces/dlib-detection/bald_guys.jpg
 lfw=$FACEREC_DATA/lfw-dev/images/Aaron_Sorkin/$(ls "$FACEREC_DATA/lfw-dev/images/Aaron_Sorkin" | head -1)
 
 start_cluster
-psql() { as_cluster_user "$($PG_CONFIG --bindir)/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+source "$FACEREC_TOP/bench/sql_timing.sh"
 psql -c "CREATE EXTENSION facerec"
-
-# time_calls LABEL SETUP CALL: median and min ms of CALL ($RUNS times after
-# 2 warm-up calls) in one backend; SETUP declares the variables CALL uses
-time_calls() {
-	psql -At <<SQL
-CREATE TEMP TABLE t (ms float8);
-DO \$\$
-DECLARE $2 t0 timestamptz;
-BEGIN
-	FOR i IN 1..$RUNS + 2 LOOP
-		t0 := clock_timestamp();
-		PERFORM $3;
-		IF i > 2 THEN
-			INSERT INTO t VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000);
-		END IF;
-	END LOOP;
-END \$\$;
-SELECT format('$1: median %s ms, min %s ms',
-	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-	round(min(ms)::numeric, 1)) FROM t;
-SQL
-}
 
 echo "== face_detect on raw RGB (one backend, $RUNS calls)"
 time_calls 'group 500x332, 6 faces' "rgb bytea := pg_read_binary_file('$group');" \

@@ -38,36 +38,16 @@ else
 fi
 
 start_cluster
-psql() { as_cluster_user "$($PG_CONFIG --bindir)/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+source "$FACEREC_TOP/bench/sql_timing.sh"
 psql -c "CREATE EXTENSION facerec"
 fixture_abs=$FACEREC_TOP/$fixture
 
-# time_calls LABEL FILE CALL: median and min ms of CALL ($RUNS times, after
-# 10 warm-up calls) in one backend, with the bytes of FILE in variable img
-time_calls() {
-	psql -At <<SQL
-CREATE TEMP TABLE t (ms float8);
-DO \$\$
-DECLARE img bytea := pg_read_binary_file('$2'); t0 timestamptz;
-BEGIN
-	FOR i IN 1..$RUNS + 10 LOOP
-		t0 := clock_timestamp();
-		PERFORM $3;
-		IF i > 10 THEN
-			INSERT INTO t VALUES (extract(epoch FROM clock_timestamp() - t0) * 1000);
-		END IF;
-	END LOOP;
-END \$\$;
-SELECT format('$1: median %s ms, min %s ms',
-	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3),
-	round(min(ms)::numeric, 3)) FROM t;
-SQL
-}
-
 echo "== through SQL (one backend, $RUNS calls)"
-time_calls 'face_chip_embedding(rgb, 150, 150)' "$fixture_abs" 'face_chip_embedding(img, 150, 150)'
+time_calls 'face_chip_embedding(rgb, 150, 150)' "img bytea := pg_read_binary_file('$fixture_abs');" \
+	'face_chip_embedding(img, 150, 150)' 10
 time_calls 'face_chip_embedding(jpeg 150x150, decode included)' \
-	"$FACEREC_DATA/faces/dlib-aligned-chips/John_Salley/000179_02159509.jpg" 'face_chip_embedding(img)'
+	"img bytea := pg_read_binary_file('$FACEREC_DATA/faces/dlib-aligned-chips/John_Salley/000179_02159509.jpg');" \
+	'face_chip_embedding(img)' 10
 
 echo "== first call in a new backend (5 backends)"
 for i in 1 2 3 4 5; do
