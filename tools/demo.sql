@@ -1,7 +1,8 @@
--- demo.sql: a face search over real photos.  Stores the descriptors of
--- dlib's aligned face chips (5 people, all but one chip each), indexes them
--- with face_graph, then asks who is in each held-out chip.  Run by
--- tools/run-demo with -v chips=<folder of one sub-folder per person>.
+-- demo.sql: a face search over real photos.  Stores the main face of each
+-- training photo (one sub-folder per named person) with the person's name,
+-- indexes the descriptors with face_graph, then finds every face in each test
+-- photo and names it through ORDER BY embedding <-> face LIMIT.  Run by
+-- tools/run-demo with -v people=<folder with train/NAME/*.jpg and test/*.jpg>.
 \pset footer off
 CREATE EXTENSION facerec;
 CREATE TABLE faces (
@@ -12,26 +13,25 @@ CREATE TABLE faces (
 );
 CREATE INDEX ON faces USING face_graph (embedding);
 
-CREATE TEMP TABLE photos AS
-SELECT person, photo, row_number() OVER (PARTITION BY person ORDER BY photo) AS n,
-       pg_read_binary_file(:'chips' || '/' || person || '/' || photo) AS image
-FROM pg_ls_dir(:'chips') AS person,
-     LATERAL pg_ls_dir(:'chips' || '/' || person) AS photo
-WHERE person NOT LIKE '%.txt' AND photo LIKE '%.jpg';
-
--- the first photo of each person is held back as a query
+-- one row per training photo: the main face, labelled with the folder name
 INSERT INTO faces (person, photo, embedding)
-SELECT person, photo, face_chip_embedding(image) FROM photos WHERE n > 1;
-SELECT count(*) AS stored_faces, count(DISTINCT person) AS people FROM faces;
+SELECT person, photo, e
+FROM pg_ls_dir(:'people' || '/train') AS person,
+     LATERAL pg_ls_dir(:'people' || '/train/' || person) AS photo,
+     LATERAL face_embedding(pg_read_binary_file(:'people' || '/train/' || person || '/' || photo)) AS e
+WHERE e IS NOT NULL
+ORDER BY person, photo;
+SELECT person, count(*) AS photos FROM faces GROUP BY person ORDER BY person;
 
 \echo
-\echo 'Who is in each new photo? The 3 nearest stored faces (same person below 0.6):'
-SELECT q.photo AS new_photo, q.person AS really, m.rank, m.person AS found,
-       m.distance::numeric(4, 3) AS distance, m.distance < 0.6 AS same_person
-FROM (SELECT person, photo, face_chip_embedding(image) AS e FROM photos WHERE n = 1) q
+\echo 'Who is in each test photo? Every face found, with the nearest stored face:'
+SELECT t.photo AS test_photo, f.face, round(f.x) AS x, round(f.y) AS y,
+       CASE WHEN m.distance < 0.6 THEN m.person ELSE 'unknown' END AS who,
+       m.person AS nearest, m.distance::numeric(4, 3) AS distance
+FROM pg_ls_dir(:'people' || '/test') AS t(photo)
+CROSS JOIN LATERAL face_embeddings(pg_read_binary_file(:'people' || '/test/' || t.photo)) AS f
 CROSS JOIN LATERAL (
-	SELECT person, embedding <-> q.e AS distance,
-	       row_number() OVER (ORDER BY embedding <-> q.e) AS rank
-	FROM faces ORDER BY embedding <-> q.e LIMIT 3
+	SELECT person, embedding <-> f.embedding AS distance
+	FROM faces ORDER BY embedding <-> f.embedding LIMIT 1
 ) m
-ORDER BY q.person, m.rank;
+ORDER BY t.photo, f.x;
