@@ -184,7 +184,7 @@ relu_copy(FaceLandmarker *lm, const NnTensor *sum, NnTensor *relu)
 {
 	*relu = (NnTensor) {sum->h, sum->w, sum->c, lm->relu};
 	memcpy(relu->data, sum->data, NN_TENSOR_SIZE(sum) * sizeof(float));
-	nn_bias_activate(relu->data, (size_t) sum->h * sum->w, sum->c, NULL, NN_ACT_RELU);
+	nn_activate(relu->data, NN_TENSOR_SIZE(sum), NN_ACT_RELU);
 }
 
 /* one dense block from x; the output is in lm->sum */
@@ -211,7 +211,7 @@ run_dense(FaceLandmarker *lm, int b, const NnTensor *x, NnTensor *out)
 		run_separable(lm, &block->sep[i], &relu, &o2, NN_ACT_NONE);
 		nn_add(&sum, &o2);
 	}
-	nn_bias_activate(sum.data, (size_t) sum.h * sum.w, sum.c, NULL, NN_ACT_RELU);
+	nn_activate(sum.data, NN_TENSOR_SIZE(&sum), NN_ACT_RELU);
 	*out = sum;
 }
 
