@@ -1,9 +1,13 @@
 -- face_detect: the SSD detector and the 68-point landmark net against
 -- face-api's own faces for the same pixels (tools/reference/fixtures, made
 -- by tools/reference/make-inputs.sh and detections.js), then the
--- image path, bad input, and the function's properties.
+-- image path, the second look, cancellation, bad input, and the
+-- function's properties.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
+
+-- face-api's faces exactly: without the second look (see below)
+SET facerec.second_look = off;
 
 CREATE TEMP TABLE fixture (name text, width int, height int);
 INSERT INTO fixture VALUES
@@ -57,6 +61,33 @@ SELECT d.face,
 FROM face_detect(pg_read_binary_file(:'photos' || '2008_002470.jpg')) AS d
 	JOIN reference r ON r.name = 'group' AND r.face = d.face
 ORDER BY d.face;
+
+-- the second look (facerec.second_look, on by default) finds a face that
+-- fills its picture: this LFW photo's face scores 0.06 at full size, where
+-- face-api finds nothing, and 0.96 in the picture framed at half size
+\set lfw :abs_srcdir '/../shared/data/lfw-dev/images/'
+SELECT count(*) FROM face_detect(pg_read_binary_file(:'lfw' || 'Andy_Wisecarver/Andy_Wisecarver_0001.jpg'));
+RESET facerec.second_look;
+SELECT face, round(score::numeric, 2) AS score, round(x) AS x, round(y) AS y,
+	round(width) AS width, round(height) AS height,
+	array_length(landmarks, 1) AS points,
+	-- the eyes (points 36-47) inside the box, above the mouth (48-67)
+	(SELECT bool_and(box(point(x, y), point(x + width, y + height)) @> landmarks[i])
+	 FROM generate_series(37, 48) i) AS eyes_in_box,
+	(landmarks[37])[1] < (landmarks[49])[1] AS eyes_above_mouth
+FROM face_detect(pg_read_binary_file(:'lfw' || 'Andy_Wisecarver/Andy_Wisecarver_0001.jpg'));
+-- the dogs: the framed look finds a dog's face (0.81) but reports only
+-- faces of a third of the picture or more, which this one is not
+SELECT count(*) FROM face_detect(pg_read_binary_file(:'fixtures' || 'dogs.225x229.rgb'), 225, 229);
+-- a picture with faces at full size gets no second look: the same faces
+SELECT count(*) AS faces, min(score) > 0.5 AS above
+FROM face_detect(pg_read_binary_file(:'fixtures' || 'group.500x332.rgb'), 500, 332);
+
+-- a detector pass checks for interrupts between layers: statement_timeout
+-- cancels it (one pass takes about 0.1 s)
+SET statement_timeout = '10ms';
+SELECT count(*) FROM face_detect(pg_read_binary_file(:'fixtures' || 'group.500x332.rgb'), 500, 332);
+RESET statement_timeout;
 
 -- bad input
 SELECT * FROM face_detect('\x000102'::bytea, 2, 1);

@@ -36,6 +36,13 @@ load_failed(const char *what, const NnError *err)
 			 errhint("Reinstall the facerec extension's files (make install).")));
 }
 
+/* the detector's check between layers: a pass can be cancelled */
+static void
+check_for_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 FaceDetector *
 face_detector(void)
 {
@@ -48,6 +55,7 @@ face_detector(void)
 		detector = face_detector_open(path, &err);
 		if (detector == NULL)
 			load_failed("SSD face detection", &err);
+		face_detector_set_check(detector, check_for_interrupts);
 	}
 	return detector;
 }

@@ -22,7 +22,21 @@ typedef struct NetInputSpec
 	int			centred;		/* pad on both sides (else right/bottom only) */
 	float		mean[3];
 	float		divisor;
+	float		margin;			/* zero border on every side of the square,
+								 * as a fraction of the picture's longer
+								 * side (0 for face-api's own inputs) */
 } NetInputSpec;
+
+/* where a picture sits in the padded square its input is resized from */
+typedef struct NetInputFrame
+{
+	int			side;			/* the square's side, picture pixels */
+	int			left;			/* columns of padding before the picture */
+	int			top;			/* rows of padding before the picture */
+} NetInputFrame;
+
+extern NetInputFrame face_net_input_frame(int width, int height,
+										  const NetInputSpec *spec);
 
 /*
  * rgb points at the top-left pixel of a width x height picture whose rows

@@ -1,8 +1,8 @@
 /*
  * pipeline.c
- *		Photo pixels to faces (see pipeline.h).  The detector's forward pass
- *		is one uninterruptible stretch (about 0.1-0.3 s); interrupts are
- *		checked after it and between faces.
+ *		Photo pixels to faces (see pipeline.h).  Interrupts are checked
+ *		between the detector's layers (models.c), after each look and
+ *		between faces.
  */
 #include "postgres.h"
 
@@ -20,6 +20,13 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 	int			n = face_detector_run(face_detector(), rgb, width, height,
 									  min_score, detections);
 	int			found = 0;
+
+	if (n == 0 && face_second_look)
+	{
+		CHECK_FOR_INTERRUPTS();
+		n = face_detector_run_framed(face_detector(), rgb, width, height,
+									 min_score, detections);
+	}
 
 	for (int i = 0; i < n; i++)
 	{

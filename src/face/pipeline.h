@@ -19,10 +19,17 @@ typedef struct FoundFace
 	double		points[2 * FACE_LANDMARKS];	/* picture pixels */
 } FoundFace;
 
+/* facerec.second_look (face_guc.c) */
+extern bool face_second_look;
+
+/* registers the settings of face detection; called once from _PG_init */
+extern void face_init(void);
+
 /*
  * The faces of a width x height RGB8 picture scoring above min_score, best
- * first, with their landmarks; faces holds SSD_MAX_FACES.  Checks for
- * interrupts between faces.
+ * first, with their landmarks; faces holds SSD_MAX_FACES.  When there is
+ * none and facerec.second_look is on, the faces of the framed look.  Checks
+ * for interrupts between faces.
  */
 extern int	face_find(const uint8_t *rgb, int width, int height,
 					  double min_score, FoundFace *faces);

@@ -14,6 +14,14 @@
  *   greedy NMS at IoU 0.5 (nms.c), boxes clipped to [0, 1] and mapped back
  *   through the padding to picture pixels.
  *
+ * The framed look (not in face-api) runs the same net on the picture
+ * centred in a zero frame twice its longer side.  The net was trained on
+ * WIDER FACE, where a face rarely fills the frame: a face covering most
+ * of the picture (a portrait, an LFW photo) often scores below 0.5 at full
+ * size and well above it at half size.  The framed look only speaks for such
+ * large faces: a smaller one was better seen by the full-size look, which
+ * turned it down (a dog's face, found at half size, for one).
+ *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
  * All buffers are allocated at open and reused: a call allocates nothing.
@@ -47,6 +55,12 @@ static const NetInputSpec ssd_spec = {
 	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f
 };
 
+/* a border of half the longer side all round: the picture at half size */
+static const NetInputSpec framed_spec = {
+	.size = SSD_INPUT, .centred = 1,
+	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f, .margin = 0.5f
+};
+
 typedef struct BoxPredictor
 {
 	NnConv		box;			/* anchors x 4 box encodings per cell */
@@ -72,6 +86,7 @@ struct FaceDetector
 	float	   *scores;
 	FaceCandidate *candidates;
 	int			keep[SSD_MAX_FACES];
+	void		(*check) (void);	/* between layers, or NULL */
 };
 
 static float *
@@ -210,6 +225,19 @@ face_detector_close(FaceDetector *det)
 	free(det);
 }
 
+void
+face_detector_set_check(FaceDetector *det, void (*check) (void))
+{
+	det->check = check;
+}
+
+static inline void
+check(const FaceDetector *det)
+{
+	if (det->check)
+		det->check();
+}
+
 /* the box encodings and class logits of one feature map */
 static void
 predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
@@ -233,6 +261,7 @@ run_net(FaceDetector *det)
 	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->scratch);
 	for (int i = 1; i < N_LAYERS; i++)
 	{
+		check(det);
 		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
 		nn_conv2d(&det->pw[i], &t, &x, NN_ACT_RELU6, NULL);
 		if (i == 11)
@@ -241,6 +270,7 @@ run_net(FaceDetector *det)
 	predict(det, &det->pred[1], &x);
 	for (int i = 0; i < N_EXTRA; i++)
 	{
+		check(det);
 		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->scratch);
 		swap = x;
 		x = t;
@@ -273,6 +303,18 @@ decode(FaceDetector *det)
 	}
 }
 
+/* the net, decoding and NMS on the input spec makes: det->keep's count */
+static int
+detect(FaceDetector *det, const uint8_t *rgb, int width, int height,
+	   const NetInputSpec *spec, double min_score)
+{
+	face_net_input(rgb, width, height, (size_t) width * 3, spec, det->input);
+	run_net(det);
+	decode(det);
+	return face_nms((const float (*)[4]) det->boxes, det->scores, SSD_BOXES, min_score,
+					SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
+}
+
 int
 face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 				  double min_score, FaceDetection faces[SSD_MAX_FACES])
@@ -281,13 +323,8 @@ face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 	double		scale = (double) SSD_INPUT / (width > height ? width : height);
 	double		pad_x = SSD_INPUT / floor(width * scale + 0.5);
 	double		pad_y = SSD_INPUT / floor(height * scale + 0.5);
-	int			n;
+	int			n = detect(det, rgb, width, height, &ssd_spec, min_score);
 
-	face_net_input(rgb, width, height, (size_t) width * 3, &ssd_spec, det->input);
-	run_net(det);
-	decode(det);
-	n = face_nms((const float (*)[4]) det->boxes, det->scores, SSD_BOXES, min_score,
-				 SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
 	for (int i = 0; i < n; i++)
 	{
 		const float *b = det->boxes[det->keep[i]];
@@ -303,4 +340,36 @@ face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 		faces[i].score = det->scores[det->keep[i]];
 	}
 	return n;
+}
+
+int
+face_detector_run_framed(FaceDetector *det, const uint8_t *rgb, int width,
+						 int height, double min_score,
+						 FaceDetection faces[SSD_MAX_FACES])
+{
+	NetInputFrame frame = face_net_input_frame(width, height, &framed_spec);
+	int			n = detect(det, rgb, width, height, &framed_spec, min_score);
+	double		min_side = SSD_FRAMED_MIN_FACE * (width > height ? width : height);
+	int			found = 0;
+
+	/* boxes clipped to the picture; one wholly in the frame is dropped */
+	for (int i = 0; i < n; i++)
+	{
+		const float *b = det->boxes[det->keep[i]];
+		double		top = fmax(0, b[0] * frame.side - frame.top);
+		double		left = fmax(0, b[1] * frame.side - frame.left);
+		double		bottom = fmin(height, b[2] * frame.side - frame.top);
+		double		right = fmin(width, b[3] * frame.side - frame.left);
+
+		if (bottom <= top || right <= left ||
+			fmax(bottom - top, right - left) < min_side)
+			continue;
+		faces[found].box.x = left;
+		faces[found].box.y = top;
+		faces[found].box.width = right - left;
+		faces[found].box.height = bottom - top;
+		faces[found].score = det->scores[det->keep[i]];
+		found++;
+	}
+	return found;
 }

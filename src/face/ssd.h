@@ -17,6 +17,15 @@
 #define SSD_BOXES 5118			/* anchors over the six feature maps */
 #define SSD_MAX_FACES 100		/* face-api's maxResults */
 #define SSD_IOU_THRESHOLD 0.5
+
+/*
+ * The smallest face the framed look reports, relative to the picture's
+ * longer side.  On LFW dev, of the 222 photos with no face at full size the
+ * framed look finds 219, the largest box of each at 0.37 or more of the
+ * side; its smaller boxes are faces (or dogs) the full-size look saw at
+ * twice the resolution and turned down.
+ */
+#define SSD_FRAMED_MIN_FACE (1.0 / 3.0)
 #define FACE_SSD_FILE "ssd_mobilenetv1_model.frw"
 
 typedef struct FaceDetector FaceDetector;
@@ -32,6 +41,13 @@ extern FaceDetector *face_detector_open(const char *weights_path, NnError *err);
 extern void face_detector_close(FaceDetector *det);
 
 /*
+ * check (e.g. PostgreSQL's interrupt check) is called between the layers
+ * of every pass; it may longjmp out: a pass keeps nothing but its own
+ * buffers, so an abandoned pass leaves the detector ready for the next.
+ */
+extern void face_detector_set_check(FaceDetector *det, void (*check) (void));
+
+/*
  * The faces of a width x height RGB8 picture (stride 3 * width) scoring
  * above min_score, after greedy non-maximum suppression at IoU 0.5, best
  * first: at most SSD_MAX_FACES, their number returned.
@@ -39,6 +55,17 @@ extern void face_detector_close(FaceDetector *det);
 extern int	face_detector_run(FaceDetector *det, const uint8_t *rgb, int width,
 							  int height, double min_score,
 							  FaceDetection faces[SSD_MAX_FACES]);
+
+/*
+ * face_detector_run on the picture centred in a zero frame twice its longer
+ * side (not in face-api): finds faces that fill the picture, which the net
+ * scores low at full size.  Boxes are clipped to the picture; only those
+ * whose longer side is at least SSD_FRAMED_MIN_FACE of the picture's longer
+ * side are kept.
+ */
+extern int	face_detector_run_framed(FaceDetector *det, const uint8_t *rgb,
+									 int width, int height, double min_score,
+									 FaceDetection faces[SSD_MAX_FACES]);
 
 /* a box that scored above the threshold, for face_nms */
 typedef struct FaceCandidate
