@@ -3,8 +3,10 @@
  *		The settings of face detection (README "Face detection and
  *		landmarks"), registered once from _PG_init:
  *
- *		facerec.second_look (on): when the detector finds no face in a
- *		picture, look again at the picture framed at half size (ssd.h,
+ *		facerec.detector (ssd): 'ssd' (SSD MobileNetV1, accurate) or 'tiny'
+ *		(tiny face detector, fast).
+ *		facerec.second_look (on): when the SSD finds no face in a picture,
+ *		look again at the picture framed at half size (ssd.h,
  *		face_detector_run_framed).  Off gives face-api's faces exactly.
  */
 #include "postgres.h"
@@ -13,13 +15,29 @@
 
 #include "face/pipeline.h"
 
+int			face_detector_choice = FACE_DETECTOR_SSD;
 bool		face_second_look = true;
+
+static const struct config_enum_entry detector_options[] = {
+	{"ssd", FACE_DETECTOR_SSD, false},
+	{"tiny", FACE_DETECTOR_TINY, false},
+	{NULL, 0, false}
+};
 
 void
 face_init(void)
 {
+	DefineCustomEnumVariable("facerec.detector",
+							 "Face detector: ssd (SSD MobileNetV1, accurate) or tiny (tiny face detector, fast).",
+							 NULL,
+							 &face_detector_choice,
+							 FACE_DETECTOR_SSD,
+							 detector_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.second_look",
-							 "Looks again, at the picture framed at half size, when the face detector finds no face.",
+							 "Looks again, at the picture framed at half size, when the SSD face detector finds no face.",
 							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",
 							 &face_second_look,
 							 true,

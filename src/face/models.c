@@ -14,6 +14,7 @@
 #include "face/models.h"
 
 static FaceDetector *detector = NULL;
+static TinyDetector *tiny_detector = NULL;
 static FaceLandmarker *landmarker = NULL;
 static FaceRecognizer *recognizer = NULL;
 
@@ -58,6 +59,23 @@ face_detector(void)
 		face_detector_set_check(detector, check_for_interrupts);
 	}
 	return detector;
+}
+
+TinyDetector *
+face_tiny_detector(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (tiny_detector == NULL)
+	{
+		model_path(FACE_TINY_FILE, path, sizeof(path));
+		tiny_detector = tiny_detector_open(path, &err);
+		if (tiny_detector == NULL)
+			load_failed("tiny face detection", &err);
+		tiny_detector_set_check(tiny_detector, check_for_interrupts);
+	}
+	return tiny_detector;
 }
 
 FaceLandmarker *

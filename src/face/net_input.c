@@ -18,6 +18,8 @@
  */
 #include "face/net_input.h"
 
+#include <math.h>
+
 /* an image seen through its zero padding */
 typedef struct PaddedImage
 {
@@ -53,6 +55,15 @@ face_net_input_frame(int width, int height, const NetInputSpec *spec)
 	else
 		frame.top += before;
 	return frame;
+}
+
+void
+face_net_input_unpad(int size, int width, int height, double *to_x, double *to_y)
+{
+	double		scale = (double) size / (width > height ? width : height);
+
+	*to_x = size / floor(width * scale + 0.5) * width;
+	*to_y = size / floor(height * scale + 0.5) * height;
 }
 
 void

@@ -39,6 +39,16 @@ extern NetInputFrame face_net_input_frame(int width, int height,
 										  const NetInputSpec *spec);
 
 /*
+ * face-api's way back from a detector's box, relative (0..1) to the square
+ * padded right/bottom, to picture pixels: it takes the picture as resized
+ * to round(width * size / longer side) (and the same for height), so
+ * x pixels = x relative * to_x, with to_x = size / that rounded width *
+ * width; the same for y.
+ */
+extern void face_net_input_unpad(int size, int width, int height,
+								 double *to_x, double *to_y);
+
+/*
  * rgb points at the top-left pixel of a width x height picture whose rows
  * are stride bytes apart (a crop of a larger picture is fine); out holds
  * size * size * 3 floats.

@@ -17,11 +17,16 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 		  FoundFace *faces)
 {
 	FaceDetection detections[SSD_MAX_FACES];
-	int			n = face_detector_run(face_detector(), rgb, width, height,
-									  min_score, detections);
 	int			found = 0;
+	int			n;
 
-	if (n == 0 && face_second_look)
+	if (face_detector_choice == FACE_DETECTOR_TINY)
+		n = tiny_detector_run(face_tiny_detector(), rgb, width, height, min_score,
+							  detections);
+	else
+		n = face_detector_run(face_detector(), rgb, width, height, min_score,
+							  detections);
+	if (n == 0 && face_second_look && face_detector_choice == FACE_DETECTOR_SSD)
 	{
 		CHECK_FOR_INTERRUPTS();
 		n = face_detector_run_framed(face_detector(), rgb, width, height,

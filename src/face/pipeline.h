@@ -19,6 +19,15 @@ typedef struct FoundFace
 	double		points[2 * FACE_LANDMARKS];	/* picture pixels */
 } FoundFace;
 
+/* facerec.detector (face_guc.c) */
+typedef enum FaceDetectorChoice
+{
+	FACE_DETECTOR_SSD,
+	FACE_DETECTOR_TINY
+} FaceDetectorChoice;
+
+extern int	face_detector_choice;
+
 /* facerec.second_look (face_guc.c) */
 extern bool face_second_look;
 
@@ -27,9 +36,10 @@ extern void face_init(void);
 
 /*
  * The faces of a width x height RGB8 picture scoring above min_score, best
- * first, with their landmarks; faces holds SSD_MAX_FACES.  When there is
- * none and facerec.second_look is on, the faces of the framed look.  Checks
- * for interrupts between faces.
+ * first, with their landmarks, by the detector facerec.detector names;
+ * faces holds SSD_MAX_FACES.  When the SSD finds none and
+ * facerec.second_look is on, the faces of its framed look.  Checks for
+ * interrupts between faces.
  */
 extern int	face_find(const uint8_t *rgb, int width, int height,
 					  double min_score, FoundFace *faces);

@@ -319,24 +319,23 @@ int
 face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 				  double min_score, FaceDetection faces[SSD_MAX_FACES])
 {
-	/* face-api: the picture was resized to round(side * 512 / longer side) */
-	double		scale = (double) SSD_INPUT / (width > height ? width : height);
-	double		pad_x = SSD_INPUT / floor(width * scale + 0.5);
-	double		pad_y = SSD_INPUT / floor(height * scale + 0.5);
+	double		to_x,
+				to_y;
 	int			n = detect(det, rgb, width, height, &ssd_spec, min_score);
 
+	face_net_input_unpad(SSD_INPUT, width, height, &to_x, &to_y);
 	for (int i = 0; i < n; i++)
 	{
 		const float *b = det->boxes[det->keep[i]];
-		double		top = fmax(0, b[0]) * pad_y;
-		double		left = fmax(0, b[1]) * pad_x;
-		double		bottom = fmin(1, b[2]) * pad_y;
-		double		right = fmin(1, b[3]) * pad_x;
+		double		top = fmax(0, b[0]) * to_y;
+		double		left = fmax(0, b[1]) * to_x;
+		double		bottom = fmin(1, b[2]) * to_y;
+		double		right = fmin(1, b[3]) * to_x;
 
-		faces[i].box.x = left * width;
-		faces[i].box.y = top * height;
-		faces[i].box.width = (right - left) * width;
-		faces[i].box.height = (bottom - top) * height;
+		faces[i].box.x = left;
+		faces[i].box.y = top;
+		faces[i].box.width = right - left;
+		faces[i].box.height = bottom - top;
 		faces[i].score = det->scores[det->keep[i]];
 	}
 	return n;
