@@ -1,7 +1,9 @@
 -- face_detect with facerec.detector = tiny: the tiny face detector and the
 -- 68-point landmark net against face-api's own faces for the same pixels
 -- (tools/reference/fixtures/NAME.tiny-faces, written by
--- `node detections.js --tiny`), then the setting itself.
+-- `node detections.js --tiny`); then facerec.landmarks = tiny, the SSD's
+-- faces with the tiny landmark net (NAME.tiny-landmarks, from
+-- `node detections.js --tiny-landmarks`); then the settings themselves.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 
@@ -48,7 +50,40 @@ ORDER BY o.name, o.face;
 SELECT count(*) FROM face_detect(pg_read_binary_file(:'fixtures' || 'group.500x332.rgb'),
 								 500, 332, 0.7);
 
+-- the tiny landmark net on the SSD's faces
+RESET facerec.detector;
+SET facerec.landmarks = tiny;
+CREATE TEMP TABLE reference_lm AS
+SELECT f.name, l.n::int AS face, string_to_array(l.line, ',')::float8[] AS v
+FROM fixture f,
+	regexp_split_to_table(rtrim(pg_read_file(:'fixtures' || f.name || '.tiny-landmarks'), E'\n'),
+						  E'\n') WITH ORDINALITY AS l(line, n)
+WHERE f.name <> 'dogs' AND l.line <> '';
+CREATE TEMP TABLE ours_lm AS
+SELECT f.name, d.*
+FROM fixture f,
+	face_detect(pg_read_binary_file(:'fixtures' || f.name || '.' || f.width || 'x' ||
+									f.height || '.rgb'), f.width, f.height) AS d
+WHERE f.name <> 'dogs';
+SELECT o.name, o.face,
+	(SELECT max(greatest(abs((o.landmarks[i])[0] - r.v[4 + 2 * i]),
+						 abs((o.landmarks[i])[1] - r.v[5 + 2 * i])))
+	 FROM generate_series(1, 68) AS i) < 1e-3 AS landmarks_ok
+FROM ours_lm o FULL JOIN reference_lm r USING (name, face)
+ORDER BY o.name, o.face;
+-- (the full net's points, in NAME.faces, are pixels away from these: the
+-- comparison above fails when the wrong net runs)
+SELECT max(abs(r.v[6] - f.v[6])) > 0.1 AS nets_differ
+FROM reference_lm r
+	JOIN (SELECT l.n::int AS face, string_to_array(l.line, ',')::float8[] AS v
+		  FROM regexp_split_to_table(rtrim(pg_read_file(:'fixtures' || 'group.faces'), E'\n'),
+									 E'\n') WITH ORDINALITY AS l(line, n)) f
+	ON r.name = 'group' AND r.face = f.face;
+SET facerec.landmarks = 'medium';
+RESET facerec.landmarks;
+
 -- the setting: per session, checked, and back to the SSD
+SET facerec.detector = tiny;
 SET facerec.detector = 'yolo';
 SHOW facerec.detector;
 RESET facerec.detector;

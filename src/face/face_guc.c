@@ -5,6 +5,8 @@
  *
  *		facerec.detector (ssd): 'ssd' (SSD MobileNetV1, accurate) or 'tiny'
  *		(tiny face detector, fast).
+ *		facerec.landmarks (full): 'full' (face_landmark_68_model) or 'tiny'
+ *		(face_landmark_68_tiny_model, about half the work).
  *		facerec.second_look (on): when the SSD finds no face in a picture,
  *		look again at the picture framed at half size (ssd.h,
  *		face_detector_run_framed).  Off gives face-api's faces exactly.
@@ -16,11 +18,18 @@
 #include "face/pipeline.h"
 
 int			face_detector_choice = FACE_DETECTOR_SSD;
+int			face_landmarks_choice = FACE_LANDMARKS_FULL;
 bool		face_second_look = true;
 
 static const struct config_enum_entry detector_options[] = {
 	{"ssd", FACE_DETECTOR_SSD, false},
 	{"tiny", FACE_DETECTOR_TINY, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry landmarks_options[] = {
+	{"full", FACE_LANDMARKS_FULL, false},
+	{"tiny", FACE_LANDMARKS_TINY, false},
 	{NULL, 0, false}
 };
 
@@ -33,6 +42,15 @@ face_init(void)
 							 &face_detector_choice,
 							 FACE_DETECTOR_SSD,
 							 detector_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("facerec.landmarks",
+							 "68-point landmark net: full or tiny (faster, less precise).",
+							 NULL,
+							 &face_landmarks_choice,
+							 FACE_LANDMARKS_FULL,
+							 landmarks_options,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -12,10 +12,11 @@
 #include "miscadmin.h"
 
 #include "face/models.h"
+#include "face/pipeline.h"
 
 static FaceDetector *detector = NULL;
 static TinyDetector *tiny_detector = NULL;
-static FaceLandmarker *landmarker = NULL;
+static FaceLandmarker *landmarkers[2] = {NULL, NULL};	/* full, tiny */
 static FaceRecognizer *recognizer = NULL;
 
 static void
@@ -81,17 +82,20 @@ face_tiny_detector(void)
 FaceLandmarker *
 face_landmarker(void)
 {
+	int			tiny = face_landmarks_choice == FACE_LANDMARKS_TINY;
 	char		path[MAXPGPATH];
 	NnError		err;
 
-	if (landmarker == NULL)
+	if (landmarkers[tiny] == NULL)
 	{
-		model_path(FACE_LANDMARK68_FILE, path, sizeof(path));
-		landmarker = face_landmarker_open(path, &err);
-		if (landmarker == NULL)
-			load_failed("68-point face landmark", &err);
+		model_path(tiny ? FACE_LANDMARK68_TINY_FILE : FACE_LANDMARK68_FILE, path,
+				   sizeof(path));
+		landmarkers[tiny] = face_landmarker_open(path, tiny, &err);
+		if (landmarkers[tiny] == NULL)
+			load_failed(tiny ? "tiny 68-point face landmark" : "68-point face landmark",
+						&err);
 	}
-	return landmarker;
+	return landmarkers[tiny];
 }
 
 FaceRecognizer *

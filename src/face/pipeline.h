@@ -28,6 +28,15 @@ typedef enum FaceDetectorChoice
 
 extern int	face_detector_choice;
 
+/* facerec.landmarks (face_guc.c) */
+typedef enum FaceLandmarksChoice
+{
+	FACE_LANDMARKS_FULL,
+	FACE_LANDMARKS_TINY
+} FaceLandmarksChoice;
+
+extern int	face_landmarks_choice;
+
 /* facerec.second_look (face_guc.c) */
 extern bool face_second_look;
 

@@ -16,6 +16,10 @@
 //                                           0.5 }) into FILE.tiny-faces:
 //                                           score, box, landmarks, no
 //                                           descriptor
+//   node detections.js --tiny-landmarks FILE.WxH.rgb...  SSD faces with the
+//                                           tiny 68-point landmark net
+//                                           (withFaceLandmarks(true)) into
+//                                           FILE.tiny-landmarks, same format
 //
 // Same setup as descriptors.js (common.js);
 // detectAllFaces(SsdMobilenetv1Options { minConfidence 0.5, maxResults 100 })
@@ -29,19 +33,24 @@ const options = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5, maxResul
 const tinyOptions = new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 });
 
 async function main() {
-  await setup(['ssdMobilenetv1', 'tinyFaceDetector', 'faceLandmark68Net', 'faceRecognitionNet']);
+  await setup(['ssdMobilenetv1', 'tinyFaceDetector', 'faceLandmark68Net', 'faceLandmark68TinyNet',
+    'faceRecognitionNet']);
   const args = process.argv.slice(2);
-  if (args[0] === '--tiny') {
+  if (args[0] === '--tiny' || args[0] === '--tiny-landmarks') {
+    const tinyNet = args[0] === '--tiny';
     for (const file of args.slice(1)) {
-      const faces = await faceapi.detectAllFaces(readRgb(file), tinyOptions).withFaceLandmarks();
+      const faces = tinyNet
+        ? await faceapi.detectAllFaces(readRgb(file), tinyOptions).withFaceLandmarks()
+        : await faceapi.detectAllFaces(readRgb(file), options).withFaceLandmarks(true);
       const lines = faces.map((f) => {
         const b = f.detection.box;
         const pts = f.landmarks.positions.flatMap((p) => [p.x, p.y]);
         return [f.detection.score, b.x, b.y, b.width, b.height, ...pts]
           .map((v) => v.toPrecision(9)).join(',');
       });
-      fs.writeFileSync(file.replace(/\.\d+x\d+\.rgb$/, '.tiny-faces'), lines.map((l) => `${l}\n`).join(''));
-      console.log(`${path.basename(file)}: ${faces.length} faces (tiny)`);
+      fs.writeFileSync(file.replace(/\.\d+x\d+\.rgb$/, tinyNet ? '.tiny-faces' : '.tiny-landmarks'),
+        lines.map((l) => `${l}\n`).join(''));
+      console.log(`${path.basename(file)}: ${faces.length} faces (${args[0]})`);
     }
     return;
   }
