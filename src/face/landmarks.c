@@ -67,15 +67,6 @@ static const NetInputSpec landmark_spec = {
 	.mean = FACE_API_RGB_MEAN, .divisor = 255.0f
 };
 
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
-
 static int
 bind_separable(SeparableConv *sep, const NnWeights *w, const char *prefix,
 			   int cin, int cout, int stride, NnError *err)
@@ -140,15 +131,15 @@ face_landmarker_open(const char *weights_path, int tiny, NnError *err)
 		face_landmarker_close(lm);
 		return NULL;
 	}
-	lm->input = alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3);
-	lm->scratch = alloc_floats(nn_conv_scratch_size(&lm->blocks[0].first,
+	lm->input = nn_alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3);
+	lm->scratch = nn_alloc_floats(nn_conv_scratch_size(&lm->blocks[0].first,
 													FACE_LANDMARK_INPUT,
 													FACE_LANDMARK_INPUT));
-	lm->o1 = alloc_floats(act);
-	lm->o2 = alloc_floats(act);
-	lm->sum = alloc_floats(act);
-	lm->relu = alloc_floats(act);
-	lm->tmp = alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 > act ?
+	lm->o1 = nn_alloc_floats(act);
+	lm->o2 = nn_alloc_floats(act);
+	lm->sum = nn_alloc_floats(act);
+	lm->relu = nn_alloc_floats(act);
+	lm->tmp = nn_alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 > act ?
 						   (size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 : act);
 	if (lm->input && lm->scratch && lm->o1 && lm->o2 && lm->sum && lm->relu && lm->tmp)
 		return lm;

@@ -89,15 +89,6 @@ struct FaceDetector
 	void		(*check) (void);	/* between layers, or NULL */
 };
 
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
-
 static int
 bind_layers(FaceDetector *det, NnError *err)
 {
@@ -189,14 +180,14 @@ face_detector_open(const char *weights_path, NnError *err)
 		face_detector_close(det);
 		return NULL;
 	}
-	det->input = alloc_floats((size_t) SSD_INPUT * SSD_INPUT * 3);
-	det->act[0] = alloc_floats(LARGEST_MAP);
-	det->act[1] = alloc_floats(LARGEST_MAP);
-	det->scratch = alloc_floats(scratch_size(det));
-	det->encodings = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
-	det->logits = alloc_floats((size_t) SSD_BOXES * 3);
-	det->boxes = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
-	det->scores = alloc_floats(SSD_BOXES);
+	det->input = nn_alloc_floats((size_t) SSD_INPUT * SSD_INPUT * 3);
+	det->act[0] = nn_alloc_floats(LARGEST_MAP);
+	det->act[1] = nn_alloc_floats(LARGEST_MAP);
+	det->scratch = nn_alloc_floats(scratch_size(det));
+	det->encodings = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
+	det->logits = nn_alloc_floats((size_t) SSD_BOXES * 3);
+	det->boxes = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
+	det->scores = nn_alloc_floats(SSD_BOXES);
 	det->candidates = malloc(sizeof(FaceCandidate) * SSD_BOXES);
 	if (det->input && det->act[0] && det->act[1] && det->scratch && det->encodings &&
 		det->logits && det->boxes && det->scores && det->candidates)

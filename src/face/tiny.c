@@ -65,15 +65,6 @@ struct TinyDetector
 	void		(*check) (void);
 };
 
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
-
 static int
 bind_layers(TinyDetector *det, NnError *err)
 {
@@ -110,13 +101,13 @@ tiny_detector_open(const char *weights_path, NnError *err)
 		tiny_detector_close(det);
 		return NULL;
 	}
-	det->input = alloc_floats((size_t) TINY_INPUT * TINY_INPUT * 3);
-	det->act[0] = alloc_floats(LARGEST_MAP);
-	det->act[1] = alloc_floats(LARGEST_MAP);
-	det->scratch = alloc_floats(nn_conv_scratch_size(&det->conv0, TINY_INPUT, TINY_INPUT));
-	det->grid = alloc_floats((size_t) N_BOXES * 5);
-	det->boxes = (float (*)[4]) alloc_floats((size_t) N_BOXES * 4);
-	det->scores = alloc_floats(N_BOXES);
+	det->input = nn_alloc_floats((size_t) TINY_INPUT * TINY_INPUT * 3);
+	det->act[0] = nn_alloc_floats(LARGEST_MAP);
+	det->act[1] = nn_alloc_floats(LARGEST_MAP);
+	det->scratch = nn_alloc_floats(nn_conv_scratch_size(&det->conv0, TINY_INPUT, TINY_INPUT));
+	det->grid = nn_alloc_floats((size_t) N_BOXES * 5);
+	det->boxes = (float (*)[4]) nn_alloc_floats((size_t) N_BOXES * 4);
+	det->scores = nn_alloc_floats(N_BOXES);
 	det->candidates = malloc(sizeof(FaceCandidate) * N_BOXES);
 	if (det->input && det->act[0] && det->act[1] && det->scratch && det->grid &&
 		det->boxes && det->scores && det->candidates)

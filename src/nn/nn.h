@@ -49,6 +49,13 @@ extern void nn_weights_close(NnWeights *weights);
 extern const float *nn_weights_find(const NnWeights *weights, const char *name,
 									int ndim, const int *dims, NnError *err);
 
+/*
+ * n floats for activations and scratch, 64-byte aligned for the BLAS
+ * kernels (size rounded up as aligned_alloc requires); free() them.
+ * NULL when out of memory.
+ */
+extern float *nn_alloc_floats(size_t n);
+
 /* ---- layers -------------------------------------------------------------- */
 
 typedef enum NnPadding
