@@ -7,6 +7,8 @@
  *		(tiny face detector, fast).
  *		facerec.landmarks (full): 'full' (face_landmark_68_model) or 'tiny'
  *		(face_landmark_68_tiny_model, about half the work).
+ *		facerec.min_face_score (0.5): the detector score a face needs when a
+ *		face function's min_score argument is NULL (the default).
  *		facerec.second_look (on): when the SSD finds no face in a picture,
  *		look again at the picture framed at half size (ssd.h,
  *		face_detector_run_framed).  Off gives face-api's faces exactly.
@@ -19,6 +21,7 @@
 
 int			face_detector_choice = FACE_DETECTOR_SSD;
 int			face_landmarks_choice = FACE_LANDMARKS_FULL;
+double		face_min_score = 0.5;
 bool		face_second_look = true;
 
 static const struct config_enum_entry detector_options[] = {
@@ -51,6 +54,15 @@ face_init(void)
 							 &face_landmarks_choice,
 							 FACE_LANDMARKS_FULL,
 							 landmarks_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("facerec.min_face_score",
+							 "Detector score a face needs when face_detect's min_score is NULL (the default).",
+							 NULL,
+							 &face_min_score,
+							 0.5,
+							 0.0, 1.0,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

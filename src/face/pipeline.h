@@ -37,6 +37,9 @@ typedef enum FaceLandmarksChoice
 
 extern int	face_landmarks_choice;
 
+/* facerec.min_face_score (face_guc.c) */
+extern double face_min_score;
+
 /* facerec.second_look (face_guc.c) */
 extern bool face_second_look;
 
