@@ -60,7 +60,6 @@ dw_block(const NnDepthwise *dw, const float *restrict p, size_t row, int c0,
 	const int	k = dw->k;
 	const int	c = dw->c;
 	float		acc[DW_BLOCK] = {0};
-	float		bias[DW_BLOCK] = {0};
 
 	for (int ky = ky0; ky < ky1; ky++)
 		for (int kx = kx0; kx < kx1; kx++)
@@ -73,30 +72,8 @@ dw_block(const NnDepthwise *dw, const float *restrict p, size_t row, int c0,
 		}
 	if (dw->bias)
 		for (int j = 0; j < n; j++)
-			bias[j] = dw->bias[c0 + j];
-	for (int j = 0; j < DW_BLOCK; j++)
-		acc[j] += bias[j];
-	switch (act)
-	{
-		case NN_ACT_NONE:
-			break;
-		case NN_ACT_RELU:
-			for (int j = 0; j < DW_BLOCK; j++)
-				acc[j] = acc[j] > 0.0f ? acc[j] : 0.0f;
-			break;
-		case NN_ACT_RELU6:
-			for (int j = 0; j < DW_BLOCK; j++)
-			{
-				float		v = acc[j] > 0.0f ? acc[j] : 0.0f;
-
-				acc[j] = v < 6.0f ? v : 6.0f;
-			}
-			break;
-		case NN_ACT_LEAKY:
-			for (int j = 0; j < DW_BLOCK; j++)
-				acc[j] = acc[j] > 0.0f ? acc[j] : NN_LEAKY_SLOPE * acc[j];
-			break;
-	}
+			acc[j] += dw->bias[c0 + j];
+	nn_activate(acc, n, act);
 	for (int j = 0; j < n; j++)
 		o[c0 + j] = acc[j];
 }
