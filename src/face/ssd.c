@@ -70,23 +70,15 @@ typedef struct BoxPredictor
 
 struct FaceDetector
 {
-	NnWeights  *weights;
+	DetectorBuffers buf;		/* weights, input, maps, boxes, NMS, check */
 	NnConv		conv0;
 	NnDepthwise dw[N_LAYERS];	/* [0] unused */
 	NnConv		pw[N_LAYERS];	/* [0] unused */
 	NnConv		extra[N_EXTRA];
 	BoxPredictor pred[N_PREDICTORS];
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
-	float	   *input;			/* 512x512x3 */
-	float	   *act[2];
-	float	   *scratch;
 	float		(*encodings)[4];
 	float	   *logits;			/* [SSD_BOXES * 3] */
-	float		(*boxes)[4];
-	float	   *scores;
-	FaceCandidate *candidates;
-	int			keep[SSD_MAX_FACES];
-	void		(*check) (void);	/* between layers, or NULL */
 };
 
 static int
@@ -97,7 +89,7 @@ bind_layers(FaceDetector *det, NnError *err)
 	int			offset = 0;
 	int			cin;
 
-	if (nn_conv_bind(&det->conv0, det->weights, "MobilenetV1/Conv2d_0_pointwise",
+	if (nn_conv_bind(&det->conv0, det->buf.weights, "MobilenetV1/Conv2d_0_pointwise",
 					 3, 3, layer_channels[0], 2, NN_PAD_SAME, err) != 0)
 		return -1;
 	for (int i = 1; i < N_LAYERS; i++)
@@ -105,11 +97,11 @@ bind_layers(FaceDetector *det, NnError *err)
 		int			stride = (i == 2 || i == 4 || i == 6 || i == 12) ? 2 : 1;
 
 		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_depthwise", i);
-		if (nn_depthwise_bind(&det->dw[i], det->weights, prefix, 3,
+		if (nn_depthwise_bind(&det->dw[i], det->buf.weights, prefix, 3,
 							  layer_channels[i - 1], stride, NN_PAD_SAME, 1, err) != 0)
 			return -1;
 		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_pointwise", i);
-		if (nn_conv_bind(&det->pw[i], det->weights, prefix, 1, layer_channels[i - 1],
+		if (nn_conv_bind(&det->pw[i], det->buf.weights, prefix, 1, layer_channels[i - 1],
 						 layer_channels[i], 1, NN_PAD_SAME, err) != 0)
 			return -1;
 	}
@@ -117,7 +109,7 @@ bind_layers(FaceDetector *det, NnError *err)
 	for (int i = 0; i < N_EXTRA; i++)
 	{
 		snprintf(prefix, sizeof(prefix), "Prediction/Conv2d_%d_pointwise", i);
-		if (nn_conv_bind(&det->extra[i], det->weights, prefix, i % 2 ? 3 : 1, cin,
+		if (nn_conv_bind(&det->extra[i], det->buf.weights, prefix, i % 2 ? 3 : 1, cin,
 						 extra_channels[i], i % 2 ? 2 : 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		cin = extra_channels[i];
@@ -129,11 +121,11 @@ bind_layers(FaceDetector *det, NnError *err)
 		int			map = predictor_side[p];
 
 		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/BoxEncodingPredictor", p);
-		if (nn_conv_bind(&pred->box, det->weights, prefix, 1, predictor_cin[p], a * 4,
+		if (nn_conv_bind(&pred->box, det->buf.weights, prefix, 1, predictor_cin[p], a * 4,
 						 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/ClassPredictor", p);
-		if (nn_conv_bind(&pred->cls, det->weights, prefix, 1, predictor_cin[p], a * 3,
+		if (nn_conv_bind(&pred->cls, det->buf.weights, prefix, 1, predictor_cin[p], a * 3,
 						 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		pred->offset = offset;
@@ -145,7 +137,7 @@ bind_layers(FaceDetector *det, NnError *err)
 				 offset, SSD_BOXES);
 		return -1;
 	}
-	det->anchors = (const float (*)[4]) nn_weights_find(det->weights, "Output/extra_dim",
+	det->anchors = (const float (*)[4]) nn_weights_find(det->buf.weights, "Output/extra_dim",
 														3, anchor_dims, err);
 	return det->anchors ? 0 : -1;
 }
@@ -173,28 +165,22 @@ face_detector_open(const char *weights_path, NnError *err)
 	FaceDetector *det = calloc(1, sizeof(FaceDetector));
 
 	if (det == NULL)
-		goto oom;
-	det->weights = nn_weights_open(weights_path, err);
-	if (det->weights == NULL || bind_layers(det, err) != 0)
 	{
-		face_detector_close(det);
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return NULL;
 	}
-	det->input = nn_alloc_floats((size_t) SSD_INPUT * SSD_INPUT * 3);
-	det->act[0] = nn_alloc_floats(LARGEST_MAP);
-	det->act[1] = nn_alloc_floats(LARGEST_MAP);
-	det->scratch = nn_alloc_floats(scratch_size(det));
-	det->encodings = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
-	det->logits = nn_alloc_floats((size_t) SSD_BOXES * 3);
-	det->boxes = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
-	det->scores = nn_alloc_floats(SSD_BOXES);
-	det->candidates = malloc(sizeof(FaceCandidate) * SSD_BOXES);
-	if (det->input && det->act[0] && det->act[1] && det->scratch && det->encodings &&
-		det->logits && det->boxes && det->scores && det->candidates)
-		return det;
+	det->buf.weights = nn_weights_open(weights_path, err);
+	if (det->buf.weights != NULL && bind_layers(det, err) == 0 &&
+		detector_buffers_alloc(&det->buf, (size_t) SSD_INPUT * SSD_INPUT * 3,
+							   LARGEST_MAP, scratch_size(det), SSD_BOXES, err) == 0)
+	{
+		det->encodings = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
+		det->logits = nn_alloc_floats((size_t) SSD_BOXES * 3);
+		if (det->encodings && det->logits)
+			return det;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	}
 	face_detector_close(det);
-oom:
-	snprintf(err->msg, sizeof(err->msg), "out of memory");
 	return NULL;
 }
 
@@ -203,30 +189,23 @@ face_detector_close(FaceDetector *det)
 {
 	if (det == NULL)
 		return;
-	nn_weights_close(det->weights);
-	free(det->input);
-	free(det->act[0]);
-	free(det->act[1]);
-	free(det->scratch);
+	detector_buffers_free(&det->buf);
 	free(det->encodings);
 	free(det->logits);
-	free(det->boxes);
-	free(det->scores);
-	free(det->candidates);
 	free(det);
 }
 
 void
 face_detector_set_check(FaceDetector *det, void (*check) (void))
 {
-	det->check = check;
+	det->buf.check = check;
 }
 
 static inline void
 check(const FaceDetector *det)
 {
-	if (det->check)
-		det->check();
+	if (det->buf.check)
+		det->buf.check();
 }
 
 /* the box encodings and class logits of one feature map */
@@ -244,12 +223,12 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 static void
 run_net(FaceDetector *det)
 {
-	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->input};
-	NnTensor	x = {0, 0, 0, det->act[0]};
-	NnTensor	t = {0, 0, 0, det->act[1]};
+	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->buf.input};
+	NnTensor	x = {0, 0, 0, det->buf.act[0]};
+	NnTensor	t = {0, 0, 0, det->buf.act[1]};
 	NnTensor	swap;
 
-	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->scratch);
+	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->buf.scratch);
 	for (int i = 1; i < N_LAYERS; i++)
 	{
 		check(det);
@@ -262,7 +241,7 @@ run_net(FaceDetector *det)
 	for (int i = 0; i < N_EXTRA; i++)
 	{
 		check(det);
-		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->scratch);
+		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->buf.scratch);
 		swap = x;
 		x = t;
 		t = swap;
@@ -286,24 +265,24 @@ decode(FaceDetector *det)
 		float		hh = expf(e[2] / 5.0f) * ha / 2.0f;
 		float		hw = expf(e[3] / 5.0f) * wa / 2.0f;
 
-		det->boxes[i][0] = cy - hh;
-		det->boxes[i][1] = cx - hw;
-		det->boxes[i][2] = cy + hh;
-		det->boxes[i][3] = cx + hw;
-		det->scores[i] = 1.0f / (1.0f + expf(-det->logits[i * 3 + 1]));
+		det->buf.boxes[i][0] = cy - hh;
+		det->buf.boxes[i][1] = cx - hw;
+		det->buf.boxes[i][2] = cy + hh;
+		det->buf.boxes[i][3] = cx + hw;
+		det->buf.scores[i] = 1.0f / (1.0f + expf(-det->logits[i * 3 + 1]));
 	}
 }
 
-/* the net, decoding and NMS on the input spec makes: det->keep's count */
+/* the net, decoding and NMS on the input spec makes: det->buf.keep's count */
 static int
 detect(FaceDetector *det, const uint8_t *rgb, int width, int height,
 	   const NetInputSpec *spec, double min_score)
 {
-	face_net_input(rgb, width, height, (size_t) width * 3, spec, det->input);
+	face_net_input(rgb, width, height, (size_t) width * 3, spec, det->buf.input);
 	run_net(det);
 	decode(det);
-	return face_nms((const float (*)[4]) det->boxes, det->scores, SSD_BOXES, min_score,
-					SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
+	return face_nms((const float (*)[4]) det->buf.boxes, det->buf.scores, SSD_BOXES, min_score,
+					SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->buf.keep, det->buf.candidates);
 }
 
 int
@@ -317,7 +296,7 @@ face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 	face_net_input_unpad(SSD_INPUT, width, height, &to_x, &to_y);
 	for (int i = 0; i < n; i++)
 	{
-		const float *b = det->boxes[det->keep[i]];
+		const float *b = det->buf.boxes[det->buf.keep[i]];
 		double		top = fmax(0, b[0]) * to_y;
 		double		left = fmax(0, b[1]) * to_x;
 		double		bottom = fmin(1, b[2]) * to_y;
@@ -327,7 +306,7 @@ face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 		faces[i].box.y = top;
 		faces[i].box.width = right - left;
 		faces[i].box.height = bottom - top;
-		faces[i].score = det->scores[det->keep[i]];
+		faces[i].score = det->buf.scores[det->buf.keep[i]];
 	}
 	return n;
 }
@@ -345,7 +324,7 @@ face_detector_run_framed(FaceDetector *det, const uint8_t *rgb, int width,
 	/* boxes clipped to the picture; one wholly in the frame is dropped */
 	for (int i = 0; i < n; i++)
 	{
-		const float *b = det->boxes[det->keep[i]];
+		const float *b = det->buf.boxes[det->buf.keep[i]];
 		double		top = fmax(0, b[0] * frame.side - frame.top);
 		double		left = fmax(0, b[1] * frame.side - frame.left);
 		double		bottom = fmin(height, b[2] * frame.side - frame.top);
@@ -358,7 +337,7 @@ face_detector_run_framed(FaceDetector *det, const uint8_t *rgb, int width,
 		faces[found].box.y = top;
 		faces[found].box.width = right - left;
 		faces[found].box.height = bottom - top;
-		faces[found].score = det->scores[det->keep[i]];
+		faces[found].score = det->buf.scores[det->buf.keep[i]];
 		found++;
 	}
 	return found;

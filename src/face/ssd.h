@@ -85,4 +85,35 @@ extern int	face_nms(const float (*boxes)[4], const float *scores, int n,
 					 double min_score, double iou_threshold, int max_keep,
 					 int *keep, FaceCandidate *scratch);
 
+/*
+ * What a detector (SSD or tiny) needs besides its layers: its weights, the
+ * input tensor, two ping-pong activation maps, im2col scratch, the decoded
+ * boxes ([ymin, xmin, ymax, xmax], relative to the input square) and
+ * scores of every anchor, NMS scratch and result, and the check called
+ * between layers (or NULL).  Allocated once at open (detector_buffers.c).
+ */
+typedef struct DetectorBuffers
+{
+	NnWeights  *weights;
+	float	   *input;
+	float	   *act[2];
+	float	   *scratch;
+	float		(*boxes)[4];
+	float	   *scores;
+	FaceCandidate *candidates;
+	int			keep[SSD_MAX_FACES];
+	void		(*check) (void);
+} DetectorBuffers;
+
+/*
+ * Allocate buf's buffers (buf->weights is the caller's to open before):
+ * input and scratch of the floats given, two maps of map floats, n_boxes
+ * anchors.  Returns 0, or -1 with err set (out of memory).
+ */
+extern int	detector_buffers_alloc(DetectorBuffers *buf, size_t input, size_t map,
+								   size_t scratch, int n_boxes, NnError *err);
+
+/* free buf's buffers and close its weights */
+extern void detector_buffers_free(DetectorBuffers *buf);
+
 #endif							/* FACEREC_SSD_H */

@@ -49,20 +49,12 @@ static const NetInputSpec tiny_spec = {
 
 struct TinyDetector
 {
-	NnWeights  *weights;
+	DetectorBuffers buf;		/* weights, input, maps, boxes, NMS, check */
 	NnConv		conv0;
 	NnDepthwise dw[N_SEPARABLE];
 	NnConv		pw[N_SEPARABLE];
 	NnConv		conv8;
-	float	   *input;			/* 416x416x3 */
-	float	   *act[2];
-	float	   *scratch;		/* conv0's im2col */
 	float	   *grid;			/* 13x13x25 */
-	float		(*boxes)[4];	/* [ymin, xmin, ymax, xmax], of the square */
-	float	   *scores;
-	FaceCandidate *candidates;
-	int			keep[SSD_MAX_FACES];
-	void		(*check) (void);
 };
 
 static int
@@ -70,21 +62,21 @@ bind_layers(TinyDetector *det, NnError *err)
 {
 	char		prefix[32];
 
-	if (nn_conv_bind(&det->conv0, det->weights, "conv0", 3, 3, sep_channels[0], 1,
+	if (nn_conv_bind(&det->conv0, det->buf.weights, "conv0", 3, 3, sep_channels[0], 1,
 					 NN_PAD_VALID, err) != 0)
 		return -1;
 	for (int i = 0; i < N_SEPARABLE; i++)
 	{
 		snprintf(prefix, sizeof(prefix), "conv%d/depthwise", i + 1);
-		if (nn_depthwise_bind(&det->dw[i], det->weights, prefix, 3, sep_channels[i], 1,
+		if (nn_depthwise_bind(&det->dw[i], det->buf.weights, prefix, 3, sep_channels[i], 1,
 							  NN_PAD_SAME, 0, err) != 0)
 			return -1;
 		snprintf(prefix, sizeof(prefix), "conv%d/pointwise", i + 1);
-		if (nn_conv_bind(&det->pw[i], det->weights, prefix, 1, sep_channels[i],
+		if (nn_conv_bind(&det->pw[i], det->buf.weights, prefix, 1, sep_channels[i],
 						 sep_channels[i + 1], 1, NN_PAD_SAME, err) != 0)
 			return -1;
 	}
-	return nn_conv_bind(&det->conv8, det->weights, "conv8", 1, sep_channels[N_SEPARABLE],
+	return nn_conv_bind(&det->conv8, det->buf.weights, "conv8", 1, sep_channels[N_SEPARABLE],
 						N_ANCHORS * 5, 1, NN_PAD_SAME, err);
 }
 
@@ -94,27 +86,23 @@ tiny_detector_open(const char *weights_path, NnError *err)
 	TinyDetector *det = calloc(1, sizeof(TinyDetector));
 
 	if (det == NULL)
-		goto oom;
-	det->weights = nn_weights_open(weights_path, err);
-	if (det->weights == NULL || bind_layers(det, err) != 0)
 	{
-		tiny_detector_close(det);
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return NULL;
 	}
-	det->input = nn_alloc_floats((size_t) TINY_INPUT * TINY_INPUT * 3);
-	det->act[0] = nn_alloc_floats(LARGEST_MAP);
-	det->act[1] = nn_alloc_floats(LARGEST_MAP);
-	det->scratch = nn_alloc_floats(nn_conv_scratch_size(&det->conv0, TINY_INPUT, TINY_INPUT));
-	det->grid = nn_alloc_floats((size_t) N_BOXES * 5);
-	det->boxes = (float (*)[4]) nn_alloc_floats((size_t) N_BOXES * 4);
-	det->scores = nn_alloc_floats(N_BOXES);
-	det->candidates = malloc(sizeof(FaceCandidate) * N_BOXES);
-	if (det->input && det->act[0] && det->act[1] && det->scratch && det->grid &&
-		det->boxes && det->scores && det->candidates)
-		return det;
+	det->buf.weights = nn_weights_open(weights_path, err);
+	if (det->buf.weights != NULL && bind_layers(det, err) == 0 &&
+		detector_buffers_alloc(&det->buf, (size_t) TINY_INPUT * TINY_INPUT * 3,
+							   LARGEST_MAP,
+							   nn_conv_scratch_size(&det->conv0, TINY_INPUT, TINY_INPUT),
+							   N_BOXES, err) == 0)
+	{
+		det->grid = nn_alloc_floats((size_t) N_BOXES * 5);
+		if (det->grid)
+			return det;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	}
 	tiny_detector_close(det);
-oom:
-	snprintf(err->msg, sizeof(err->msg), "out of memory");
 	return NULL;
 }
 
@@ -123,41 +111,34 @@ tiny_detector_close(TinyDetector *det)
 {
 	if (det == NULL)
 		return;
-	nn_weights_close(det->weights);
-	free(det->input);
-	free(det->act[0]);
-	free(det->act[1]);
-	free(det->scratch);
+	detector_buffers_free(&det->buf);
 	free(det->grid);
-	free(det->boxes);
-	free(det->scores);
-	free(det->candidates);
 	free(det);
 }
 
 void
 tiny_detector_set_check(TinyDetector *det, void (*check) (void))
 {
-	det->check = check;
+	det->buf.check = check;
 }
 
 /* the network: fills det->grid */
 static void
 run_net(TinyDetector *det)
 {
-	NnTensor	in = {TINY_INPUT, TINY_INPUT, 3, det->input};
-	NnTensor	x = {0, 0, 0, det->act[0]};
-	NnTensor	y = {0, 0, 0, det->act[1]};
+	NnTensor	in = {TINY_INPUT, TINY_INPUT, 3, det->buf.input};
+	NnTensor	x = {0, 0, 0, det->buf.act[0]};
+	NnTensor	y = {0, 0, 0, det->buf.act[1]};
 	NnTensor	grid = {0, 0, 0, det->grid};
 	NnTensor	swap;
 
 	/* each step writes the buffer it does not read; x is the current map */
-	nn_conv2d(&det->conv0, &in, &y, NN_ACT_LEAKY, det->scratch);
+	nn_conv2d(&det->conv0, &in, &y, NN_ACT_LEAKY, det->buf.scratch);
 	nn_max_pool(&y, &x, 2, 2, NN_PAD_SAME);
 	for (int i = 0; i < N_SEPARABLE; i++)
 	{
-		if (det->check)
-			det->check();
+		if (det->buf.check)
+			det->buf.check();
 		nn_depthwise_conv2d(&det->dw[i], &x, &y, NN_ACT_NONE);
 		nn_conv2d(&det->pw[i], &y, &x, NN_ACT_LEAKY, NULL);
 		nn_max_pool(&x, &y, 2, i < N_SEPARABLE - 1 ? 2 : 1, NN_PAD_SAME);
@@ -189,11 +170,11 @@ decode(TinyDetector *det)
 				double		w = exp(t[2]) * anchors[a][0] / GRID;
 				double		h = exp(t[3]) * anchors[a][1] / GRID;
 
-				det->boxes[i][0] = cy - h / 2;
-				det->boxes[i][1] = cx - w / 2;
-				det->boxes[i][2] = cy + h / 2;
-				det->boxes[i][3] = cx + w / 2;
-				det->scores[i] = sigmoid(t[4]);
+				det->buf.boxes[i][0] = cy - h / 2;
+				det->buf.boxes[i][1] = cx - w / 2;
+				det->buf.boxes[i][2] = cy + h / 2;
+				det->buf.boxes[i][3] = cx + w / 2;
+				det->buf.scores[i] = sigmoid(t[4]);
 			}
 }
 
@@ -205,21 +186,21 @@ tiny_detector_run(TinyDetector *det, const uint8_t *rgb, int width, int height,
 				to_y;
 	int			n;
 
-	face_net_input(rgb, width, height, (size_t) width * 3, &tiny_spec, det->input);
+	face_net_input(rgb, width, height, (size_t) width * 3, &tiny_spec, det->buf.input);
 	run_net(det);
 	decode(det);
-	n = face_nms((const float (*)[4]) det->boxes, det->scores, N_BOXES, min_score,
-				 TINY_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
+	n = face_nms((const float (*)[4]) det->buf.boxes, det->buf.scores, N_BOXES, min_score,
+				 TINY_IOU_THRESHOLD, SSD_MAX_FACES, det->buf.keep, det->buf.candidates);
 	face_net_input_unpad(TINY_INPUT, width, height, &to_x, &to_y);
 	for (int i = 0; i < n; i++)
 	{
-		const float *b = det->boxes[det->keep[i]];
+		const float *b = det->buf.boxes[det->buf.keep[i]];
 
 		faces[i].box.x = b[1] * to_x;
 		faces[i].box.y = b[0] * to_y;
 		faces[i].box.width = (b[3] - b[1]) * to_x;
 		faces[i].box.height = (b[2] - b[0]) * to_y;
-		faces[i].score = det->scores[det->keep[i]];
+		faces[i].score = det->buf.scores[det->buf.keep[i]];
 	}
 	return n;
 }
