@@ -83,42 +83,25 @@ face_rows(FunctionCallInfo fcinfo, const uint8 *rgb, int width, int height,
 
 /*
  * The min_score argument (argument argno), or facerec.min_face_score when
- * it is NULL; checked.
+ * the function has no such argument; checked.
  */
 static float4
 min_score_arg(FunctionCallInfo fcinfo, int argno)
 {
-	float4		min_score = PG_ARGISNULL(argno) ? (float4) face_min_score :
-		PG_GETARG_FLOAT4(argno);
+	float4		min_score = PG_NARGS() > argno ? PG_GETARG_FLOAT4(argno) :
+		(float4) face_min_score;
 
 	check_min_score(min_score);
 	return min_score;
 }
 
-/* true (and an empty result) when any of the first n arguments is NULL */
-static bool
-null_picture(FunctionCallInfo fcinfo, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (PG_ARGISNULL(i))
-		{
-			InitMaterializedSRF(fcinfo, 0);
-			return true;
-		}
-	return false;
-}
-
 Datum
 face_rows_from_image(FunctionCallInfo fcinfo, FaceColumnFunc column)
 {
-	bytea	   *data;
-	float4		min_score;
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	float4		min_score = min_score_arg(fcinfo, 1);
 	RgbImage   *img;
 
-	if (null_picture(fcinfo, 1))
-		return (Datum) 0;
-	data = PG_GETARG_BYTEA_PP(0);
-	min_score = min_score_arg(fcinfo, 1);
 	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
 	face_rows(fcinfo, img->pixels, img->width, img->height, min_score, column);
 	pfree(img->pixels);
@@ -129,16 +112,11 @@ face_rows_from_image(FunctionCallInfo fcinfo, FaceColumnFunc column)
 Datum
 face_rows_from_rgb(FunctionCallInfo fcinfo, FaceColumnFunc column)
 {
-	bytea	   *rgb;
-	int32		width;
-	int32		height;
+	bytea	   *rgb = PG_GETARG_BYTEA_PP(0);
+	int32		width = PG_GETARG_INT32(1);
+	int32		height = PG_GETARG_INT32(2);
 	float4		min_score;
 
-	if (null_picture(fcinfo, 3))
-		return (Datum) 0;
-	rgb = PG_GETARG_BYTEA_PP(0);
-	width = PG_GETARG_INT32(1);
-	height = PG_GETARG_INT32(2);
 	check_rgb(rgb, width, height);
 	min_score = min_score_arg(fcinfo, 3);
 	face_rows(fcinfo, (const uint8 *) VARDATA_ANY(rgb), width, height, min_score,
@@ -165,7 +143,7 @@ landmark_column(const uint8 *rgb, int width, int height, const FoundFace *found,
 	return true;
 }
 
-/* face_detect(image bytea, min_score real) */
+/* face_detect(image bytea [, min_score real]) */
 PG_FUNCTION_INFO_V1(face_detect_image);
 Datum
 face_detect_image(PG_FUNCTION_ARGS)
@@ -173,7 +151,7 @@ face_detect_image(PG_FUNCTION_ARGS)
 	return face_rows_from_image(fcinfo, landmark_column);
 }
 
-/* face_detect(rgb bytea, width int, height int, min_score real) */
+/* face_detect(rgb bytea, width int, height int [, min_score real]) */
 PG_FUNCTION_INFO_V1(face_detect_rgb);
 Datum
 face_detect_rgb(PG_FUNCTION_ARGS)

@@ -7,8 +7,8 @@
  *		(tiny face detector, fast).
  *		facerec.landmarks (full): 'full' (face_landmark_68_model) or 'tiny'
  *		(face_landmark_68_tiny_model, about half the work).
- *		facerec.min_face_score (0.5): the detector score a face needs when a
- *		face function's min_score argument is NULL (the default).
+ *		facerec.min_face_score (0.5): the detector score a face needs when
+ *		face_detect is called without min_score.
  *		facerec.second_look (on): when the SSD finds no face in a picture,
  *		look again at the picture framed at half size (ssd.h,
  *		face_detector_run_framed).  Off gives face-api's faces exactly.
@@ -58,7 +58,7 @@ face_init(void)
 							 0,
 							 NULL, NULL, NULL);
 	DefineCustomRealVariable("facerec.min_face_score",
-							 "Detector score a face needs when face_detect's min_score is NULL (the default).",
+							 "Detector score a face needs when face_detect is called without min_score.",
 							 NULL,
 							 &face_min_score,
 							 0.5,
