@@ -10,8 +10,9 @@
  *		facerec.min_face_score (0.5): the detector score a face needs when
  *		face_detect is called without min_score.
  *		facerec.second_look (on): when the SSD finds no face in a picture,
- *		look again at the picture framed at half size (ssd.h,
- *		face_detector_run_framed).  Off gives face-api's faces exactly.
+ *		look again at the picture framed at half size, then at a third
+ *		(ssd.h, face_detector_run_framed).  Off gives face-api's faces
+ *		exactly.
  */
 #include "postgres.h"
 
@@ -67,7 +68,7 @@ face_init(void)
 							 0,
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.second_look",
-							 "Looks again, at the picture framed at half size, when the SSD face detector finds no face.",
+							 "Looks again, at the picture framed at half and then a third of its size, when the SSD face detector finds no face.",
 							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",
 							 &face_second_look,
 							 true,

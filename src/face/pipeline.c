@@ -26,10 +26,11 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 	else
 		n = face_detector_run(face_detector(), rgb, width, height, min_score,
 							  detections);
-	if (n == 0 && face_second_look && face_detector_choice == FACE_DETECTOR_SSD)
+	for (int look = 0; look < SSD_FRAMED_LOOKS && n == 0 && face_second_look &&
+		 face_detector_choice == FACE_DETECTOR_SSD; look++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		n = face_detector_run_framed(face_detector(), rgb, width, height,
+		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
 									 min_score, detections);
 	}
 

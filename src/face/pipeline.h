@@ -50,8 +50,8 @@ extern void face_init(void);
  * The faces of a width x height RGB8 picture scoring above min_score, best
  * first, with their landmarks, by the detector facerec.detector names;
  * faces holds SSD_MAX_FACES.  When the SSD finds none and
- * facerec.second_look is on, the faces of its framed look.  Checks for
- * interrupts between faces.
+ * facerec.second_look is on, the faces of its first framed look that finds
+ * any.  Checks for interrupts between looks and between faces.
  */
 extern int	face_find(const uint8_t *rgb, int width, int height,
 					  double min_score, FoundFace *faces);

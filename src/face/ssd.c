@@ -14,13 +14,14 @@
  *   greedy NMS at IoU 0.5 (nms.c), boxes clipped to [0, 1] and mapped back
  *   through the padding to picture pixels.
  *
- * The framed look (not in face-api) runs the same net on the picture
- * centred in a zero frame twice its longer side.  The net was trained on
- * WIDER FACE, where a face rarely fills the frame: a face covering most
- * of the picture (a portrait, an LFW photo) often scores below 0.5 at full
- * size and well above it at half size.  The framed look only speaks for such
- * large faces: a smaller one was better seen by the full-size look, which
- * turned it down (a dog's face, found at half size, for one).
+ * The framed looks (not in face-api) run the same net on the picture
+ * centred in a zero frame twice, then three times its longer side.  The
+ * net was trained on WIDER FACE, where a face rarely fills the frame: a
+ * face covering most of the picture (a portrait, an LFW photo) often scores
+ * below 0.5 at full size and well above it at half or a third of the size.
+ * The framed looks only speak for such large faces: a smaller one was
+ * better seen by the full-size look, which turned it down (a dog's face,
+ * found at half size, for one).
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -55,10 +56,15 @@ static const NetInputSpec ssd_spec = {
 	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f
 };
 
-/* a border of half the longer side all round: the picture at half size */
-static const NetInputSpec framed_spec = {
-	.size = SSD_INPUT, .centred = 1,
-	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f, .margin = 0.5f
+/*
+ * The framed looks: a border of half, then all of the longer side all
+ * round: the picture at half, then a third of its size.
+ */
+static const NetInputSpec framed_specs[SSD_FRAMED_LOOKS] = {
+	{.size = SSD_INPUT, .centred = 1, .mean = {127.5f, 127.5f, 127.5f},
+	.divisor = 127.5f, .margin = 0.5f},
+	{.size = SSD_INPUT, .centred = 1, .mean = {127.5f, 127.5f, 127.5f},
+	.divisor = 127.5f, .margin = 1.0f}
 };
 
 typedef struct BoxPredictor
@@ -313,11 +319,12 @@ face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 
 int
 face_detector_run_framed(FaceDetector *det, const uint8_t *rgb, int width,
-						 int height, double min_score,
+						 int height, int look, double min_score,
 						 FaceDetection faces[SSD_MAX_FACES])
 {
-	NetInputFrame frame = face_net_input_frame(width, height, &framed_spec);
-	int			n = detect(det, rgb, width, height, &framed_spec, min_score);
+	const NetInputSpec *spec = &framed_specs[look];
+	NetInputFrame frame = face_net_input_frame(width, height, spec);
+	int			n = detect(det, rgb, width, height, spec, min_score);
 	double		min_side = SSD_FRAMED_MIN_FACE * (width > height ? width : height);
 	int			found = 0;
 
