@@ -50,7 +50,7 @@ include $(PGXS)
 
 # The inference loops (ReLU, residual adds, im2col) need the vectorizer: at
 # -O2 every ReLU is a mispredicted branch per element (2 ms per descriptor).
-NN_OBJS = $(patsubst %.c,%.o,$(wildcard src/nn/*.c) src/face/recognizer.c src/face/net_input.c src/face/landmarks.c src/face/ssd.c src/face/nms.c src/face/face_box.c)
+NN_OBJS = $(patsubst %.c,%.o,$(wildcard src/nn/*.c) src/face/recognizer.c src/face/net_input.c src/face/landmarks.c src/face/ssd.c src/face/tiny.c src/face/detector_buffers.c src/face/nms.c src/face/face_box.c)
 $(NN_OBJS): CFLAGS += -O3
 
 all: $(MODEL_FILES)

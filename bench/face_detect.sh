@@ -5,9 +5,11 @@
 # 1. face_detect on raw RGB (SSD at 512 + 68 landmarks per face), one
 #    backend: the 500x332 group fixture (6 faces) and a 1920x1280 crop of
 #    dlib-detection/bald_guys.jpg (decoded by the image layer);
-# 2. the same from JPEG bytes (decode included), and face_embedding of a
+# 2. the same with the tiny detector (facerec.detector = tiny) and with the
+#    tiny landmark net (facerec.landmarks = tiny);
+# 3. the same from JPEG bytes (decode included), and face_embedding of a
 #    250x250 LFW photo end to end (decode, SSD, landmarks, crop, descriptor);
-# 3. the reference: face-api's SSD alone (no landmarks) on the group
+# 4. the reference: face-api's SSD alone (no landmarks) on the group
 #    fixture, when Node and tools/reference/node_modules are there.
 set -euo pipefail
 source "$(dirname "$0")/../tools/setup.sh"
@@ -30,6 +32,20 @@ time_calls "bald_guys 1920x1280, $(psql -At -c "SELECT count(*) FROM face_detect
 time_calls 'same, min_score 0.99 (fewer landmark runs)' \
 	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);" \
 	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
+
+echo "== tiny detector, tiny landmarks (settings in the same backend)"
+time_calls 'tiny: bald_guys 1920x1280' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);
+	 s text := set_config('facerec.detector', 'tiny', false);" \
+	'count(*) FROM face_detect(rgb, 1920, 1280)'
+time_calls 'tiny: same, min_score 0.99 (the tiny pass alone)' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);
+	 s text := set_config('facerec.detector', 'tiny', false);" \
+	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
+time_calls 'SSD + tiny landmarks: bald_guys 1920x1280' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);
+	 s text := set_config('facerec.landmarks', 'tiny', false);" \
+	'count(*) FROM face_detect(rgb, 1920, 1280)'
 
 echo "== from JPEG bytes (decode included)"
 time_calls 'face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_file('$bald');" \

@@ -263,6 +263,9 @@ main(void)
 	check_depthwise(8, 8, 6, 3, 2, NN_PAD_VALID, 1, NN_ACT_RELU6);
 	check_depthwise(8, 8, 6, 3, 2, NN_PAD_SAME, 1, NN_ACT_LEAKY);
 	check_depthwise(1, 1, 6, 3, 1, NN_PAD_SAME, 1, NN_ACT_NONE);
+	/* whole DW_BLOCKs of channels and a remainder */
+	check_depthwise(9, 7, 38, 3, 1, NN_PAD_SAME, 1, NN_ACT_RELU6);
+	check_depthwise(8, 9, 32, 3, 2, NN_PAD_SAME, 1, NN_ACT_RELU6);
 	check_pool(8, 7, 3, 2, 2, NN_PAD_SAME, 0);
 	check_pool(7, 7, 3, 3, 1, NN_PAD_SAME, 0);
 	check_pool(9, 9, 3, 3, 2, NN_PAD_VALID, 0);

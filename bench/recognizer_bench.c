@@ -16,38 +16,13 @@
 #include <cblas.h>
 
 #include "face/recognizer.h"
+#include "bench_util.h"
 
 /* 270.9 M multiply-adds per descriptor (docs: face-models.md) */
 #define DESCRIPTOR_GFLOP 0.5418
 
 extern char *openblas_get_corename(void);
 extern char *openblas_get_config(void);
-
-static uint8_t *
-read_fixture(const char *path, int *w, int *h)
-{
-	const char *dims = strrchr(path, '/');
-	FILE	   *f;
-	uint8_t    *rgb;
-	size_t		n;
-
-	dims = strchr(dims ? dims : path, '.');
-	if (dims == NULL || sscanf(dims, ".%dx%d.rgb", w, h) != 2 || *w <= 0 || *h <= 0)
-	{
-		fprintf(stderr, "%s: name must end in .WxH.rgb\n", path);
-		exit(1);
-	}
-	n = (size_t) *w * *h * 3;
-	rgb = malloc(n);
-	f = fopen(path, "rb");
-	if (f == NULL || fread(rgb, 1, n, f) != n)
-	{
-		fprintf(stderr, "%s: cannot read %zu bytes\n", path, n);
-		exit(1);
-	}
-	fclose(f);
-	return rgb;
-}
 
 /* largest |ours - reference| against NAME.descriptor, or -1 when absent */
 static double
@@ -80,24 +55,6 @@ reference_diff(const char *rgb_path, const float *d)
 	}
 	fclose(f);
 	return worst;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
 }
 
 int
@@ -153,9 +110,10 @@ main(int argc, char **argv)
 			printf(", max |ours - reference| %.2e", diff);
 		if (runs > 0)
 		{
-			qsort(ms, runs, sizeof(double), cmp_double);
+			double		med = sort_median(ms, runs);
+
 			printf(", median %.3f ms over %d runs (min %.3f), %.1f GFLOP/s",
-				   ms[runs / 2], runs, ms[0], DESCRIPTOR_GFLOP / ms[runs / 2] * 1e3);
+				   med, runs, ms[0], DESCRIPTOR_GFLOP / med * 1e3);
 		}
 		printf("\n");
 		free(ms);

@@ -31,7 +31,7 @@ ORDER BY 1, 2;
 
 -- face_embedding: the main face is the largest box (in the group photo the
 -- best-scoring face is also the largest; in the portrait the first)
-SELECT o.name, o.face, o.width * o.height AS area_rank_first
+SELECT o.name, o.face, round((o.width * o.height)::numeric, 1) AS area_rank_first
 FROM ours o
 WHERE o.width * o.height = (SELECT max(width * height) FROM ours i WHERE i.name = o.name)
 ORDER BY 1;

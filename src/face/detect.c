@@ -81,14 +81,27 @@ face_rows(FunctionCallInfo fcinfo, const uint8 *rgb, int width, int height,
 	pfree(faces);
 }
 
+/*
+ * The min_score argument (argument argno), or facerec.min_face_score when
+ * the function has no such argument; checked.
+ */
+static float4
+min_score_arg(FunctionCallInfo fcinfo, int argno)
+{
+	float4		min_score = PG_NARGS() > argno ? PG_GETARG_FLOAT4(argno) :
+		(float4) face_min_score;
+
+	check_min_score(min_score);
+	return min_score;
+}
+
 Datum
 face_rows_from_image(FunctionCallInfo fcinfo, FaceColumnFunc column)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	float4		min_score = PG_GETARG_FLOAT4(1);
+	float4		min_score = min_score_arg(fcinfo, 1);
 	RgbImage   *img;
 
-	check_min_score(min_score);
 	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
 	face_rows(fcinfo, img->pixels, img->width, img->height, min_score, column);
 	pfree(img->pixels);
@@ -102,10 +115,10 @@ face_rows_from_rgb(FunctionCallInfo fcinfo, FaceColumnFunc column)
 	bytea	   *rgb = PG_GETARG_BYTEA_PP(0);
 	int32		width = PG_GETARG_INT32(1);
 	int32		height = PG_GETARG_INT32(2);
-	float4		min_score = PG_GETARG_FLOAT4(3);
+	float4		min_score;
 
 	check_rgb(rgb, width, height);
-	check_min_score(min_score);
+	min_score = min_score_arg(fcinfo, 3);
 	face_rows(fcinfo, (const uint8 *) VARDATA_ANY(rgb), width, height, min_score,
 			  column);
 	return (Datum) 0;
@@ -130,7 +143,7 @@ landmark_column(const uint8 *rgb, int width, int height, const FoundFace *found,
 	return true;
 }
 
-/* face_detect(image bytea, min_score real) */
+/* face_detect(image bytea [, min_score real]) */
 PG_FUNCTION_INFO_V1(face_detect_image);
 Datum
 face_detect_image(PG_FUNCTION_ARGS)
@@ -138,7 +151,7 @@ face_detect_image(PG_FUNCTION_ARGS)
 	return face_rows_from_image(fcinfo, landmark_column);
 }
 
-/* face_detect(rgb bytea, width int, height int, min_score real) */
+/* face_detect(rgb bytea, width int, height int [, min_score real]) */
 PG_FUNCTION_INFO_V1(face_detect_rgb);
 Datum
 face_detect_rgb(PG_FUNCTION_ARGS)

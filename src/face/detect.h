@@ -20,7 +20,8 @@ typedef bool (*FaceColumnFunc) (const uint8 *rgb, int width, int height,
 /*
  * The rows (face, x, y, width, height, score, column()) of every face found,
  * best first, for SQL functions of (image bytea, min_score real) or
- * (rgb bytea, width int, height int, min_score real).
+ * (rgb bytea, width int, height int, min_score real); without the
+ * min_score argument, facerec.min_face_score.
  */
 extern Datum face_rows_from_image(FunctionCallInfo fcinfo, FaceColumnFunc column);
 extern Datum face_rows_from_rgb(FunctionCallInfo fcinfo, FaceColumnFunc column);

@@ -25,7 +25,18 @@ COMMENT ON FUNCTION face_chip_embedding(bytea) IS
 -- src/face: face detection (SSD MobileNetV1) and 68-point landmarks
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION face_detect(image bytea, min_score real DEFAULT 0.5,
+-- Without min_score, the threshold is facerec.min_face_score.
+CREATE FUNCTION face_detect(image bytea,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT landmarks point[])
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_detect_image'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000 ROWS 2;
+
+COMMENT ON FUNCTION face_detect(bytea) IS
+	'faces in an image file (JPEG, PNG, WebP) scoring above facerec.min_face_score: box in pixels of the upright picture, detector score, 68 landmarks; best first';
+
+CREATE FUNCTION face_detect(image bytea, min_score real,
 	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
 	OUT score real, OUT landmarks point[])
 	RETURNS SETOF record
@@ -36,7 +47,16 @@ COMMENT ON FUNCTION face_detect(bytea, real) IS
 	'faces in an image file (JPEG, PNG, WebP): box in pixels of the upright picture, detector score, 68 landmarks; best first';
 
 CREATE FUNCTION face_detect(rgb bytea, width integer, height integer,
-	min_score real DEFAULT 0.5,
+	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
+	OUT score real, OUT landmarks point[])
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'face_detect_rgb'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10000 ROWS 2;
+
+COMMENT ON FUNCTION face_detect(bytea, integer, integer) IS
+	'faces in raw RGB8 pixels scoring above facerec.min_face_score: box, detector score, 68 landmarks; best first';
+
+CREATE FUNCTION face_detect(rgb bytea, width integer, height integer, min_score real,
 	OUT face integer, OUT x real, OUT y real, OUT width real, OUT height real,
 	OUT score real, OUT landmarks point[])
 	RETURNS SETOF record

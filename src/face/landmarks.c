@@ -1,6 +1,6 @@
 /*
  * landmarks.c
- *		face-api's FaceLandmark68Net on src/nn.
+ *		face-api's FaceLandmark68Net and FaceLandmark68TinyNet on src/nn.
  *
  *   112x112x3 (crop padded centred, resized, mean subtracted, / 255)
  *     -> dense block 0 (32 ch, 56x56) -> 1 (64, 28x28) -> 2 (128, 14x14)
@@ -9,6 +9,8 @@
  * block 0, a separable conv after), o2 = sep(o1), o3 = sep(relu(o1 + o2)),
  * o4 = sep(relu(o1 + o2 + o3)), out = relu(o1 + o2 + o3 + o4); sep is a
  * 3x3 depthwise conv then a 1x1 conv with bias, both SAME.
+ * The tiny net stops one step short everywhere: three blocks (average over
+ * 14x14, fc 128 -> 136) of three convolutions (out = relu(o1 + o2 + o3)).
  * The 136 outputs are (x, y) in [0, 1] of the padded square; the padding is
  * taken off as face-api's postProcess does.
  *
@@ -22,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N_DENSE 4
-#define N_SEP 4					/* conv0 (separable after block 0) .. conv3 */
-#define LAST_CHANNELS 256
+#define N_DENSE 4				/* the full net's; the tiny net has 3 */
+#define N_SEP 4					/* conv0 (separable after block 0) .. conv3;
+								 * the tiny net has 3 */
+#define LAST_CHANNELS 256		/* the full net's; the tiny net's 128 */
 #define FIRST_SIDE (FACE_LANDMARK_INPUT / 2)
 
 typedef struct SeparableConv
@@ -42,6 +45,8 @@ typedef struct DenseBlock
 struct FaceLandmarker
 {
 	NnWeights  *weights;
+	int			n_dense;		/* N_DENSE, or 3 for the tiny net */
+	int			n_sep;			/* N_SEP, or 3 for the tiny net */
 	DenseBlock	blocks[N_DENSE];
 	const float *fc;			/* [256, 136] */
 	const float *fc_bias;		/* [136] */
@@ -62,15 +67,6 @@ static const NetInputSpec landmark_spec = {
 	.mean = FACE_API_RGB_MEAN, .divisor = 255.0f
 };
 
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
-
 static int
 bind_separable(SeparableConv *sep, const NnWeights *w, const char *prefix,
 			   int cin, int cout, int stride, NnError *err)
@@ -87,17 +83,17 @@ bind_separable(SeparableConv *sep, const NnWeights *w, const char *prefix,
 static int
 bind_layers(FaceLandmarker *lm, NnError *err)
 {
-	int			fc_dims[2] = {LAST_CHANNELS, 2 * FACE_LANDMARKS};
+	int			fc_dims[2] = {block_channels[lm->n_dense - 1], 2 * FACE_LANDMARKS};
 	int			fc_bias_dims[1] = {2 * FACE_LANDMARKS};
 	int			cin = 3;
 
-	for (int b = 0; b < N_DENSE; b++)
+	for (int b = 0; b < lm->n_dense; b++)
 	{
 		DenseBlock *block = &lm->blocks[b];
 		int			cout = block_channels[b];
 		char		prefix[64];
 
-		for (int i = 0; i < N_SEP; i++)
+		for (int i = 0; i < lm->n_sep; i++)
 		{
 			snprintf(prefix, sizeof(prefix), "dense%d/conv%d", b, i);
 			if (i == 0 && b == 0)
@@ -119,7 +115,7 @@ bind_layers(FaceLandmarker *lm, NnError *err)
 }
 
 FaceLandmarker *
-face_landmarker_open(const char *weights_path, NnError *err)
+face_landmarker_open(const char *weights_path, int tiny, NnError *err)
 {
 	FaceLandmarker *lm = calloc(1, sizeof(FaceLandmarker));
 	/* the largest activation: block 0's 56x56x32; later blocks are smaller */
@@ -127,21 +123,23 @@ face_landmarker_open(const char *weights_path, NnError *err)
 
 	if (lm == NULL)
 		goto oom;
+	lm->n_dense = tiny ? N_DENSE - 1 : N_DENSE;
+	lm->n_sep = tiny ? N_SEP - 1 : N_SEP;
 	lm->weights = nn_weights_open(weights_path, err);
 	if (lm->weights == NULL || bind_layers(lm, err) != 0)
 	{
 		face_landmarker_close(lm);
 		return NULL;
 	}
-	lm->input = alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3);
-	lm->scratch = alloc_floats(nn_conv_scratch_size(&lm->blocks[0].first,
+	lm->input = nn_alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3);
+	lm->scratch = nn_alloc_floats(nn_conv_scratch_size(&lm->blocks[0].first,
 													FACE_LANDMARK_INPUT,
 													FACE_LANDMARK_INPUT));
-	lm->o1 = alloc_floats(act);
-	lm->o2 = alloc_floats(act);
-	lm->sum = alloc_floats(act);
-	lm->relu = alloc_floats(act);
-	lm->tmp = alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 > act ?
+	lm->o1 = nn_alloc_floats(act);
+	lm->o2 = nn_alloc_floats(act);
+	lm->sum = nn_alloc_floats(act);
+	lm->relu = nn_alloc_floats(act);
+	lm->tmp = nn_alloc_floats((size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 > act ?
 						   (size_t) FACE_LANDMARK_INPUT * FACE_LANDMARK_INPUT * 3 : act);
 	if (lm->input && lm->scratch && lm->o1 && lm->o2 && lm->sum && lm->relu && lm->tmp)
 		return lm;
@@ -184,7 +182,7 @@ relu_copy(FaceLandmarker *lm, const NnTensor *sum, NnTensor *relu)
 {
 	*relu = (NnTensor) {sum->h, sum->w, sum->c, lm->relu};
 	memcpy(relu->data, sum->data, NN_TENSOR_SIZE(sum) * sizeof(float));
-	nn_bias_activate(relu->data, (size_t) sum->h * sum->w, sum->c, NULL, NN_ACT_RELU);
+	nn_activate(relu->data, NN_TENSOR_SIZE(sum), NN_ACT_RELU);
 }
 
 /* one dense block from x; the output is in lm->sum */
@@ -205,13 +203,13 @@ run_dense(FaceLandmarker *lm, int b, const NnTensor *x, NnTensor *out)
 	sum = (NnTensor) {o1.h, o1.w, o1.c, lm->sum};
 	memcpy(sum.data, o1.data, NN_TENSOR_SIZE(&o1) * sizeof(float));
 	nn_add(&sum, &o2);
-	for (int i = 2; i < N_SEP; i++)
+	for (int i = 2; i < lm->n_sep; i++)
 	{
 		relu_copy(lm, &sum, &relu);
 		run_separable(lm, &block->sep[i], &relu, &o2, NN_ACT_NONE);
 		nn_add(&sum, &o2);
 	}
-	nn_bias_activate(sum.data, (size_t) sum.h * sum.w, sum.c, NULL, NN_ACT_RELU);
+	nn_activate(sum.data, NN_TENSOR_SIZE(&sum), NN_ACT_RELU);
 	*out = sum;
 }
 
@@ -227,7 +225,7 @@ face_landmarker_run(FaceLandmarker *lm, const uint8_t *rgb, int width, int heigh
 	const float pad_y = height < width ? (float) (fabs(sw - sh) / 2) : 0.0f;
 
 	face_net_input(rgb, width, height, stride, &landmark_spec, lm->input);
-	for (int b = 0; b < N_DENSE; b++)
+	for (int b = 0; b < lm->n_dense; b++)
 	{
 		NnTensor	out;
 
@@ -236,7 +234,7 @@ face_landmarker_run(FaceLandmarker *lm, const uint8_t *rgb, int width, int heigh
 		x = out;
 	}
 	nn_global_avg_pool(&x, lm->pooled);
-	nn_dense(lm->pooled, LAST_CHANNELS, lm->fc, 2 * FACE_LANDMARKS, rel);
+	nn_dense(lm->pooled, x.c, lm->fc, 2 * FACE_LANDMARKS, rel);
 	/* postProcess: fc + bias is in [0, 1] of the padded 112 square */
 	for (int i = 0; i < FACE_LANDMARKS; i++)
 	{

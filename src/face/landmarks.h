@@ -1,7 +1,8 @@
 /*
  * landmarks.h
- *		face-api's 68-point landmark net (face_landmark_68_model) on src/nn,
- *		and its use on a detected face box exactly as face-api does it.
+ *		face-api's 68-point landmark nets (face_landmark_68_model and
+ *		face_landmark_68_tiny_model) on src/nn, and their use on a detected
+ *		face box exactly as face-api does it.
  *		Plain C, so that bench/ can drive it without a server.
  */
 #ifndef FACEREC_LANDMARKS_H
@@ -16,11 +17,16 @@
 #define FACE_LANDMARKS 68
 #define FACE_LANDMARK_INPUT 112
 #define FACE_LANDMARK68_FILE "face_landmark_68_model.frw"
+#define FACE_LANDMARK68_TINY_FILE "face_landmark_68_tiny_model.frw"
 
 typedef struct FaceLandmarker FaceLandmarker;
 
-/* map the weights and allocate every buffer once (like the recognizer) */
-extern FaceLandmarker *face_landmarker_open(const char *weights_path, NnError *err);
+/*
+ * map the weights of the full net, or of the tiny one when tiny, and
+ * allocate every buffer once (like the recognizer)
+ */
+extern FaceLandmarker *face_landmarker_open(const char *weights_path, int tiny,
+											NnError *err);
 extern void face_landmarker_close(FaceLandmarker *lm);
 
 /*

@@ -12,9 +12,11 @@
 #include "miscadmin.h"
 
 #include "face/models.h"
+#include "face/pipeline.h"
 
 static FaceDetector *detector = NULL;
-static FaceLandmarker *landmarker = NULL;
+static TinyDetector *tiny_detector = NULL;
+static FaceLandmarker *landmarkers[2] = {NULL, NULL};	/* full, tiny */
 static FaceRecognizer *recognizer = NULL;
 
 static void
@@ -36,6 +38,13 @@ load_failed(const char *what, const NnError *err)
 			 errhint("Reinstall the facerec extension's files (make install).")));
 }
 
+/* the detector's check between layers: a pass can be cancelled */
+static void
+check_for_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 FaceDetector *
 face_detector(void)
 {
@@ -48,24 +57,45 @@ face_detector(void)
 		detector = face_detector_open(path, &err);
 		if (detector == NULL)
 			load_failed("SSD face detection", &err);
+		face_detector_set_check(detector, check_for_interrupts);
 	}
 	return detector;
+}
+
+TinyDetector *
+face_tiny_detector(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (tiny_detector == NULL)
+	{
+		model_path(FACE_TINY_FILE, path, sizeof(path));
+		tiny_detector = tiny_detector_open(path, &err);
+		if (tiny_detector == NULL)
+			load_failed("tiny face detection", &err);
+		tiny_detector_set_check(tiny_detector, check_for_interrupts);
+	}
+	return tiny_detector;
 }
 
 FaceLandmarker *
 face_landmarker(void)
 {
+	int			tiny = face_landmarks_choice == FACE_LANDMARKS_TINY;
 	char		path[MAXPGPATH];
 	NnError		err;
 
-	if (landmarker == NULL)
+	if (landmarkers[tiny] == NULL)
 	{
-		model_path(FACE_LANDMARK68_FILE, path, sizeof(path));
-		landmarker = face_landmarker_open(path, &err);
-		if (landmarker == NULL)
-			load_failed("68-point face landmark", &err);
+		model_path(tiny ? FACE_LANDMARK68_TINY_FILE : FACE_LANDMARK68_FILE, path,
+				   sizeof(path));
+		landmarkers[tiny] = face_landmarker_open(path, tiny, &err);
+		if (landmarkers[tiny] == NULL)
+			load_failed(tiny ? "tiny 68-point face landmark" : "68-point face landmark",
+						&err);
 	}
-	return landmarker;
+	return landmarkers[tiny];
 }
 
 FaceRecognizer *

@@ -10,8 +10,10 @@
 #include "face/landmarks.h"
 #include "face/recognizer.h"
 #include "face/ssd.h"
+#include "face/tiny.h"
 
 extern FaceDetector *face_detector(void);
+extern TinyDetector *face_tiny_detector(void);
 extern FaceLandmarker *face_landmarker(void);
 extern FaceRecognizer *face_recognizer(void);
 

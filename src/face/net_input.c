@@ -11,10 +11,14 @@
  *		  math;
  *		- (v - mean) / divisor per channel.
  * The padded square is never built: samples outside the image read 0.
+ * A margin (not in face-api) widens the square by a zero border on every
+ * side, for a second look at a picture whose face fills it (ssd.c).
  * This is deliberately not image_resize (src/image), which samples at pixel
  * centres through an anti-aliasing pyramid: outputs must match face-api.
  */
 #include "face/net_input.h"
+
+#include <math.h>
 
 /* an image seen through its zero padding */
 typedef struct PaddedImage
@@ -37,21 +41,40 @@ padded_sample(const PaddedImage *im, int x, int y, int ch)
 	return (float) im->rgb[(size_t) y * im->stride + (size_t) x * 3 + ch];
 }
 
+NetInputFrame
+face_net_input_frame(int width, int height, const NetInputSpec *spec)
+{
+	const int	longer = width > height ? width : height;
+	const int	diff = longer - (width < height ? width : height);
+	const int	before = spec->centred ? diff - (diff + 1) / 2 : 0;
+	const int	border = (int) (spec->margin * longer + 0.5f);
+	NetInputFrame frame = {longer + 2 * border, border, border};
+
+	if (width < height)
+		frame.left += before;
+	else
+		frame.top += before;
+	return frame;
+}
+
+void
+face_net_input_unpad(int size, int width, int height, double *to_x, double *to_y)
+{
+	double		scale = (double) size / (width > height ? width : height);
+
+	*to_x = size / floor(width * scale + 0.5) * width;
+	*to_y = size / floor(height * scale + 0.5) * height;
+}
+
 void
 face_net_input(const uint8_t *rgb, int width, int height, size_t stride,
 			   const NetInputSpec *spec, float *out)
 {
 	const int	size = spec->size;
-	const int	side = width > height ? width : height;
-	const int	diff = side - (width < height ? width : height);
-	const int	before = spec->centred ? diff - (diff + 1) / 2 : 0;
+	const NetInputFrame frame = face_net_input_frame(width, height, spec);
+	const int	side = frame.side;
 	const float scale = (float) side / (float) size;
-	PaddedImage im = {rgb, stride, width, height, 0, 0};
-
-	if (width < height)
-		im.left = before;
-	else
-		im.top = before;
+	PaddedImage im = {rgb, stride, width, height, frame.left, frame.top};
 
 	for (int y = 0; y < size; y++)
 	{

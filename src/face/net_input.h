@@ -22,7 +22,31 @@ typedef struct NetInputSpec
 	int			centred;		/* pad on both sides (else right/bottom only) */
 	float		mean[3];
 	float		divisor;
+	float		margin;			/* zero border on every side of the square,
+								 * as a fraction of the picture's longer
+								 * side (0 for face-api's own inputs) */
 } NetInputSpec;
+
+/* where a picture sits in the padded square its input is resized from */
+typedef struct NetInputFrame
+{
+	int			side;			/* the square's side, picture pixels */
+	int			left;			/* columns of padding before the picture */
+	int			top;			/* rows of padding before the picture */
+} NetInputFrame;
+
+extern NetInputFrame face_net_input_frame(int width, int height,
+										  const NetInputSpec *spec);
+
+/*
+ * face-api's way back from a detector's box, relative (0..1) to the square
+ * padded right/bottom, to picture pixels: it takes the picture as resized
+ * to round(width * size / longer side) (and the same for height), so
+ * x pixels = x relative * to_x, with to_x = size / that rounded width *
+ * width; the same for y.
+ */
+extern void face_net_input_unpad(int size, int width, int height,
+								 double *to_x, double *to_y);
 
 /*
  * rgb points at the top-left pixel of a width x height picture whose rows

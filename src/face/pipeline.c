@@ -1,8 +1,8 @@
 /*
  * pipeline.c
- *		Photo pixels to faces (see pipeline.h).  The detector's forward pass
- *		is one uninterruptible stretch (about 0.1-0.3 s); interrupts are
- *		checked after it and between faces.
+ *		Photo pixels to faces (see pipeline.h).  Interrupts are checked
+ *		between the detector's layers (models.c), after each look and
+ *		between faces.
  */
 #include "postgres.h"
 
@@ -17,9 +17,22 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 		  FoundFace *faces)
 {
 	FaceDetection detections[SSD_MAX_FACES];
-	int			n = face_detector_run(face_detector(), rgb, width, height,
-									  min_score, detections);
 	int			found = 0;
+	int			n;
+
+	if (face_detector_choice == FACE_DETECTOR_TINY)
+		n = tiny_detector_run(face_tiny_detector(), rgb, width, height, min_score,
+							  detections);
+	else
+		n = face_detector_run(face_detector(), rgb, width, height, min_score,
+							  detections);
+	for (int look = 0; look < SSD_FRAMED_LOOKS && n == 0 && face_second_look &&
+		 face_detector_choice == FACE_DETECTOR_SSD; look++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
+									 min_score, detections);
+	}
 
 	for (int i = 0; i < n; i++)
 	{

@@ -14,6 +14,15 @@
  *   greedy NMS at IoU 0.5 (nms.c), boxes clipped to [0, 1] and mapped back
  *   through the padding to picture pixels.
  *
+ * The framed looks (not in face-api) run the same net on the picture
+ * centred in a zero frame twice, then three times its longer side.  The
+ * net was trained on WIDER FACE, where a face rarely fills the frame: a
+ * face covering most of the picture (a portrait, an LFW photo) often scores
+ * below 0.5 at full size and well above it at half or a third of the size.
+ * The framed looks only speak for such large faces: a smaller one was
+ * better seen by the full-size look, which turned it down (a dog's face,
+ * found at half size, for one).
+ *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
  * All buffers are allocated at open and reused: a call allocates nothing.
@@ -47,6 +56,17 @@ static const NetInputSpec ssd_spec = {
 	.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f
 };
 
+/*
+ * The framed looks: a border of half, then all of the longer side all
+ * round: the picture at half, then a third of its size.
+ */
+static const NetInputSpec framed_specs[SSD_FRAMED_LOOKS] = {
+	{.size = SSD_INPUT, .centred = 1, .mean = {127.5f, 127.5f, 127.5f},
+	.divisor = 127.5f, .margin = 0.5f},
+	{.size = SSD_INPUT, .centred = 1, .mean = {127.5f, 127.5f, 127.5f},
+	.divisor = 127.5f, .margin = 1.0f}
+};
+
 typedef struct BoxPredictor
 {
 	NnConv		box;			/* anchors x 4 box encodings per cell */
@@ -56,32 +76,16 @@ typedef struct BoxPredictor
 
 struct FaceDetector
 {
-	NnWeights  *weights;
+	DetectorBuffers buf;		/* weights, input, maps, boxes, NMS, check */
 	NnConv		conv0;
 	NnDepthwise dw[N_LAYERS];	/* [0] unused */
 	NnConv		pw[N_LAYERS];	/* [0] unused */
 	NnConv		extra[N_EXTRA];
 	BoxPredictor pred[N_PREDICTORS];
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
-	float	   *input;			/* 512x512x3 */
-	float	   *act[2];
-	float	   *scratch;
 	float		(*encodings)[4];
 	float	   *logits;			/* [SSD_BOXES * 3] */
-	float		(*boxes)[4];
-	float	   *scores;
-	FaceCandidate *candidates;
-	int			keep[SSD_MAX_FACES];
 };
-
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
 
 static int
 bind_layers(FaceDetector *det, NnError *err)
@@ -91,7 +95,7 @@ bind_layers(FaceDetector *det, NnError *err)
 	int			offset = 0;
 	int			cin;
 
-	if (nn_conv_bind(&det->conv0, det->weights, "MobilenetV1/Conv2d_0_pointwise",
+	if (nn_conv_bind(&det->conv0, det->buf.weights, "MobilenetV1/Conv2d_0_pointwise",
 					 3, 3, layer_channels[0], 2, NN_PAD_SAME, err) != 0)
 		return -1;
 	for (int i = 1; i < N_LAYERS; i++)
@@ -99,11 +103,11 @@ bind_layers(FaceDetector *det, NnError *err)
 		int			stride = (i == 2 || i == 4 || i == 6 || i == 12) ? 2 : 1;
 
 		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_depthwise", i);
-		if (nn_depthwise_bind(&det->dw[i], det->weights, prefix, 3,
+		if (nn_depthwise_bind(&det->dw[i], det->buf.weights, prefix, 3,
 							  layer_channels[i - 1], stride, NN_PAD_SAME, 1, err) != 0)
 			return -1;
 		snprintf(prefix, sizeof(prefix), "MobilenetV1/Conv2d_%d_pointwise", i);
-		if (nn_conv_bind(&det->pw[i], det->weights, prefix, 1, layer_channels[i - 1],
+		if (nn_conv_bind(&det->pw[i], det->buf.weights, prefix, 1, layer_channels[i - 1],
 						 layer_channels[i], 1, NN_PAD_SAME, err) != 0)
 			return -1;
 	}
@@ -111,7 +115,7 @@ bind_layers(FaceDetector *det, NnError *err)
 	for (int i = 0; i < N_EXTRA; i++)
 	{
 		snprintf(prefix, sizeof(prefix), "Prediction/Conv2d_%d_pointwise", i);
-		if (nn_conv_bind(&det->extra[i], det->weights, prefix, i % 2 ? 3 : 1, cin,
+		if (nn_conv_bind(&det->extra[i], det->buf.weights, prefix, i % 2 ? 3 : 1, cin,
 						 extra_channels[i], i % 2 ? 2 : 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		cin = extra_channels[i];
@@ -123,11 +127,11 @@ bind_layers(FaceDetector *det, NnError *err)
 		int			map = predictor_side[p];
 
 		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/BoxEncodingPredictor", p);
-		if (nn_conv_bind(&pred->box, det->weights, prefix, 1, predictor_cin[p], a * 4,
+		if (nn_conv_bind(&pred->box, det->buf.weights, prefix, 1, predictor_cin[p], a * 4,
 						 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		snprintf(prefix, sizeof(prefix), "Prediction/BoxPredictor_%d/ClassPredictor", p);
-		if (nn_conv_bind(&pred->cls, det->weights, prefix, 1, predictor_cin[p], a * 3,
+		if (nn_conv_bind(&pred->cls, det->buf.weights, prefix, 1, predictor_cin[p], a * 3,
 						 1, NN_PAD_SAME, err) != 0)
 			return -1;
 		pred->offset = offset;
@@ -139,7 +143,7 @@ bind_layers(FaceDetector *det, NnError *err)
 				 offset, SSD_BOXES);
 		return -1;
 	}
-	det->anchors = (const float (*)[4]) nn_weights_find(det->weights, "Output/extra_dim",
+	det->anchors = (const float (*)[4]) nn_weights_find(det->buf.weights, "Output/extra_dim",
 														3, anchor_dims, err);
 	return det->anchors ? 0 : -1;
 }
@@ -167,28 +171,22 @@ face_detector_open(const char *weights_path, NnError *err)
 	FaceDetector *det = calloc(1, sizeof(FaceDetector));
 
 	if (det == NULL)
-		goto oom;
-	det->weights = nn_weights_open(weights_path, err);
-	if (det->weights == NULL || bind_layers(det, err) != 0)
 	{
-		face_detector_close(det);
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return NULL;
 	}
-	det->input = alloc_floats((size_t) SSD_INPUT * SSD_INPUT * 3);
-	det->act[0] = alloc_floats(LARGEST_MAP);
-	det->act[1] = alloc_floats(LARGEST_MAP);
-	det->scratch = alloc_floats(scratch_size(det));
-	det->encodings = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
-	det->logits = alloc_floats((size_t) SSD_BOXES * 3);
-	det->boxes = (float (*)[4]) alloc_floats((size_t) SSD_BOXES * 4);
-	det->scores = alloc_floats(SSD_BOXES);
-	det->candidates = malloc(sizeof(FaceCandidate) * SSD_BOXES);
-	if (det->input && det->act[0] && det->act[1] && det->scratch && det->encodings &&
-		det->logits && det->boxes && det->scores && det->candidates)
-		return det;
+	det->buf.weights = nn_weights_open(weights_path, err);
+	if (det->buf.weights != NULL && bind_layers(det, err) == 0 &&
+		detector_buffers_alloc(&det->buf, (size_t) SSD_INPUT * SSD_INPUT * 3,
+							   LARGEST_MAP, scratch_size(det), SSD_BOXES, err) == 0)
+	{
+		det->encodings = (float (*)[4]) nn_alloc_floats((size_t) SSD_BOXES * 4);
+		det->logits = nn_alloc_floats((size_t) SSD_BOXES * 3);
+		if (det->encodings && det->logits)
+			return det;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	}
 	face_detector_close(det);
-oom:
-	snprintf(err->msg, sizeof(err->msg), "out of memory");
 	return NULL;
 }
 
@@ -197,17 +195,23 @@ face_detector_close(FaceDetector *det)
 {
 	if (det == NULL)
 		return;
-	nn_weights_close(det->weights);
-	free(det->input);
-	free(det->act[0]);
-	free(det->act[1]);
-	free(det->scratch);
+	detector_buffers_free(&det->buf);
 	free(det->encodings);
 	free(det->logits);
-	free(det->boxes);
-	free(det->scores);
-	free(det->candidates);
 	free(det);
+}
+
+void
+face_detector_set_check(FaceDetector *det, void (*check) (void))
+{
+	det->buf.check = check;
+}
+
+static inline void
+check(const FaceDetector *det)
+{
+	if (det->buf.check)
+		det->buf.check();
 }
 
 /* the box encodings and class logits of one feature map */
@@ -225,14 +229,15 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 static void
 run_net(FaceDetector *det)
 {
-	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->input};
-	NnTensor	x = {0, 0, 0, det->act[0]};
-	NnTensor	t = {0, 0, 0, det->act[1]};
+	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->buf.input};
+	NnTensor	x = {0, 0, 0, det->buf.act[0]};
+	NnTensor	t = {0, 0, 0, det->buf.act[1]};
 	NnTensor	swap;
 
-	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->scratch);
+	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->buf.scratch);
 	for (int i = 1; i < N_LAYERS; i++)
 	{
+		check(det);
 		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
 		nn_conv2d(&det->pw[i], &t, &x, NN_ACT_RELU6, NULL);
 		if (i == 11)
@@ -241,7 +246,8 @@ run_net(FaceDetector *det)
 	predict(det, &det->pred[1], &x);
 	for (int i = 0; i < N_EXTRA; i++)
 	{
-		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->scratch);
+		check(det);
+		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->buf.scratch);
 		swap = x;
 		x = t;
 		t = swap;
@@ -265,42 +271,81 @@ decode(FaceDetector *det)
 		float		hh = expf(e[2] / 5.0f) * ha / 2.0f;
 		float		hw = expf(e[3] / 5.0f) * wa / 2.0f;
 
-		det->boxes[i][0] = cy - hh;
-		det->boxes[i][1] = cx - hw;
-		det->boxes[i][2] = cy + hh;
-		det->boxes[i][3] = cx + hw;
-		det->scores[i] = 1.0f / (1.0f + expf(-det->logits[i * 3 + 1]));
+		det->buf.boxes[i][0] = cy - hh;
+		det->buf.boxes[i][1] = cx - hw;
+		det->buf.boxes[i][2] = cy + hh;
+		det->buf.boxes[i][3] = cx + hw;
+		det->buf.scores[i] = 1.0f / (1.0f + expf(-det->logits[i * 3 + 1]));
 	}
+}
+
+/* the net, decoding and NMS on the input spec makes: det->buf.keep's count */
+static int
+detect(FaceDetector *det, const uint8_t *rgb, int width, int height,
+	   const NetInputSpec *spec, double min_score)
+{
+	face_net_input(rgb, width, height, (size_t) width * 3, spec, det->buf.input);
+	run_net(det);
+	decode(det);
+	return face_nms((const float (*)[4]) det->buf.boxes, det->buf.scores, SSD_BOXES, min_score,
+					SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->buf.keep, det->buf.candidates);
 }
 
 int
 face_detector_run(FaceDetector *det, const uint8_t *rgb, int width, int height,
 				  double min_score, FaceDetection faces[SSD_MAX_FACES])
 {
-	/* face-api: the picture was resized to round(side * 512 / longer side) */
-	double		scale = (double) SSD_INPUT / (width > height ? width : height);
-	double		pad_x = SSD_INPUT / floor(width * scale + 0.5);
-	double		pad_y = SSD_INPUT / floor(height * scale + 0.5);
-	int			n;
+	double		to_x,
+				to_y;
+	int			n = detect(det, rgb, width, height, &ssd_spec, min_score);
 
-	face_net_input(rgb, width, height, (size_t) width * 3, &ssd_spec, det->input);
-	run_net(det);
-	decode(det);
-	n = face_nms((const float (*)[4]) det->boxes, det->scores, SSD_BOXES, min_score,
-				 SSD_IOU_THRESHOLD, SSD_MAX_FACES, det->keep, det->candidates);
+	face_net_input_unpad(SSD_INPUT, width, height, &to_x, &to_y);
 	for (int i = 0; i < n; i++)
 	{
-		const float *b = det->boxes[det->keep[i]];
-		double		top = fmax(0, b[0]) * pad_y;
-		double		left = fmax(0, b[1]) * pad_x;
-		double		bottom = fmin(1, b[2]) * pad_y;
-		double		right = fmin(1, b[3]) * pad_x;
+		const float *b = det->buf.boxes[det->buf.keep[i]];
+		double		top = fmax(0, b[0]) * to_y;
+		double		left = fmax(0, b[1]) * to_x;
+		double		bottom = fmin(1, b[2]) * to_y;
+		double		right = fmin(1, b[3]) * to_x;
 
-		faces[i].box.x = left * width;
-		faces[i].box.y = top * height;
-		faces[i].box.width = (right - left) * width;
-		faces[i].box.height = (bottom - top) * height;
-		faces[i].score = det->scores[det->keep[i]];
+		faces[i].box.x = left;
+		faces[i].box.y = top;
+		faces[i].box.width = right - left;
+		faces[i].box.height = bottom - top;
+		faces[i].score = det->buf.scores[det->buf.keep[i]];
 	}
 	return n;
+}
+
+int
+face_detector_run_framed(FaceDetector *det, const uint8_t *rgb, int width,
+						 int height, int look, double min_score,
+						 FaceDetection faces[SSD_MAX_FACES])
+{
+	const NetInputSpec *spec = &framed_specs[look];
+	NetInputFrame frame = face_net_input_frame(width, height, spec);
+	int			n = detect(det, rgb, width, height, spec, min_score);
+	double		min_side = SSD_FRAMED_MIN_FACE * (width > height ? width : height);
+	int			found = 0;
+
+	/* boxes clipped to the picture; one wholly in the frame is dropped */
+	for (int i = 0; i < n; i++)
+	{
+		const float *b = det->buf.boxes[det->buf.keep[i]];
+		double		top = fmax(0, b[0] * frame.side - frame.top);
+		double		left = fmax(0, b[1] * frame.side - frame.left);
+		double		bottom = fmin(height, b[2] * frame.side - frame.top);
+		double		right = fmin(width, b[3] * frame.side - frame.left);
+
+		if (bottom <= top || right <= left ||
+			fmax(bottom - top, right - left) < min_side)
+			continue;
+		faces[found].box.x = left;
+		faces[found].box.y = top;
+		faces[found].box.width = right - left;
+		faces[found].box.height = bottom - top;
+		faces[found].score = det->buf.scores[det->buf.keep[i]];
+		found++;
+	}
+	return found;
 }

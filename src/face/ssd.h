@@ -17,6 +17,22 @@
 #define SSD_BOXES 5118			/* anchors over the six feature maps */
 #define SSD_MAX_FACES 100		/* face-api's maxResults */
 #define SSD_IOU_THRESHOLD 0.5
+
+/*
+ * The framed looks (face_detector_run_framed): the picture at half, then a
+ * third of its size.  On LFW dev, of the 222 photos with no face at full
+ * size the first finds 219 (a third alone would find 184), the second 2 of
+ * the other 3.
+ */
+#define SSD_FRAMED_LOOKS 2
+
+/*
+ * The smallest face a framed look reports, relative to the picture's
+ * longer side.  On LFW dev the largest box of each photo the first framed
+ * look finds is 0.37 of the side or more; its smaller boxes are faces (or
+ * dogs) the full-size look saw at twice the resolution and turned down.
+ */
+#define SSD_FRAMED_MIN_FACE (1.0 / 3.0)
 #define FACE_SSD_FILE "ssd_mobilenetv1_model.frw"
 
 typedef struct FaceDetector FaceDetector;
@@ -32,6 +48,13 @@ extern FaceDetector *face_detector_open(const char *weights_path, NnError *err);
 extern void face_detector_close(FaceDetector *det);
 
 /*
+ * check (e.g. PostgreSQL's interrupt check) is called between the layers
+ * of every pass; it may longjmp out: a pass keeps nothing but its own
+ * buffers, so an abandoned pass leaves the detector ready for the next.
+ */
+extern void face_detector_set_check(FaceDetector *det, void (*check) (void));
+
+/*
  * The faces of a width x height RGB8 picture (stride 3 * width) scoring
  * above min_score, after greedy non-maximum suppression at IoU 0.5, best
  * first: at most SSD_MAX_FACES, their number returned.
@@ -39,6 +62,18 @@ extern void face_detector_close(FaceDetector *det);
 extern int	face_detector_run(FaceDetector *det, const uint8_t *rgb, int width,
 							  int height, double min_score,
 							  FaceDetection faces[SSD_MAX_FACES]);
+
+/*
+ * face_detector_run on the picture centred in a zero frame (not in
+ * face-api) twice its longer side (look 0) or three times (look 1): finds
+ * faces that fill the picture, which the net scores low at full size.
+ * Boxes are clipped to the picture; only those whose longer side is at
+ * least SSD_FRAMED_MIN_FACE of the picture's longer side are kept.
+ */
+extern int	face_detector_run_framed(FaceDetector *det, const uint8_t *rgb,
+									 int width, int height, int look,
+									 double min_score,
+									 FaceDetection faces[SSD_MAX_FACES]);
 
 /* a box that scored above the threshold, for face_nms */
 typedef struct FaceCandidate
@@ -57,5 +92,36 @@ typedef struct FaceCandidate
 extern int	face_nms(const float (*boxes)[4], const float *scores, int n,
 					 double min_score, double iou_threshold, int max_keep,
 					 int *keep, FaceCandidate *scratch);
+
+/*
+ * What a detector (SSD or tiny) needs besides its layers: its weights, the
+ * input tensor, two ping-pong activation maps, im2col scratch, the decoded
+ * boxes ([ymin, xmin, ymax, xmax], relative to the input square) and
+ * scores of every anchor, NMS scratch and result, and the check called
+ * between layers (or NULL).  Allocated once at open (detector_buffers.c).
+ */
+typedef struct DetectorBuffers
+{
+	NnWeights  *weights;
+	float	   *input;
+	float	   *act[2];
+	float	   *scratch;
+	float		(*boxes)[4];
+	float	   *scores;
+	FaceCandidate *candidates;
+	int			keep[SSD_MAX_FACES];
+	void		(*check) (void);
+} DetectorBuffers;
+
+/*
+ * Allocate buf's buffers (buf->weights is the caller's to open before):
+ * input and scratch of the floats given, two maps of map floats, n_boxes
+ * anchors.  Returns 0, or -1 with err set (out of memory).
+ */
+extern int	detector_buffers_alloc(DetectorBuffers *buf, size_t input, size_t map,
+								   size_t scratch, int n_boxes, NnError *err);
+
+/* free buf's buffers and close its weights */
+extern void detector_buffers_free(DetectorBuffers *buf);
 
 #endif							/* FACEREC_SSD_H */

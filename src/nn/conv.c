@@ -1,7 +1,7 @@
 /*
  * conv.c
- *		2-D convolution as im2col + one cblas_sgemm, bias and activation in
- *		one pass over the result.
+ *		2-D convolution as im2col + one cblas_sgemm onto the bias, then the
+ *		activation in one pass over the result.
  *
  * im2col row r = oy * out_w + ox holds the k x k x cin input patch of that
  * output position in (ky, kx, ci) order, zeros where the patch leaves the
@@ -11,10 +11,11 @@
  * that form and goes straight to sgemm.
  *
  * When the filters are small, the output is computed in bands of rows so
- * that each band's im2col columns stay in the L2 cache between being
- * written here and packed by sgemm (the 7x7 first layer's full im2col
- * matrix is 3 MB).  Large filters are not banded: sgemm packs the filters
- * again on every call, and for them that stream is the bigger cost.
+ * that each band's im2col columns (or input rows, for 1x1) stay in the L2
+ * cache between being written here and packed by sgemm (the 7x7 first
+ * layer's full im2col matrix is 3 MB), and the band's output between sgemm
+ * and the activation.  Large filters are not banded: sgemm packs the
+ * filters again on every call, and for them that stream is the bigger cost.
  */
 #include "nn/nn.h"
 
@@ -200,15 +201,23 @@ im2col(const NnConv *conv, const NnTensor *in, int oh, int ow, int oy0, int oy1,
 	}
 }
 
+/*
+ * out = bias + cols . filters: out starts as the bias in every row and the
+ * product is added to it (beta 1), which costs one pass over out where
+ * beta 0 (sgemm zeroing out first) and a separate bias pass cost two.
+ */
 static void
-multiply(const float *cols, int m, int kk, const float *filters, int cout, float *out)
+multiply(const float *cols, int m, int kk, const float *filters, int cout,
+		 const float *bias, float *out)
 {
+	for (int r = 0; r < m; r++)
+		memcpy(out + (size_t) r * cout, bias, cout * sizeof(float));
 	if (m == 1)
 		cblas_sgemv(CblasRowMajor, CblasTrans, kk, cout, 1.0f, filters, cout,
-					cols, 1, 0.0f, out, 1);
+					cols, 1, 1.0f, out, 1);
 	else
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, cout, kk,
-					1.0f, cols, kk, filters, cout, 0.0f, out, cout);
+					1.0f, cols, kk, filters, cout, 1.0f, out, cout);
 }
 
 void
@@ -216,30 +225,35 @@ nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 		  NnActivation act, float *scratch)
 {
 	const int	cout = conv->cout;
+	const int	pointwise = is_pointwise(conv);
 	const float *filters = conv->filters;
-	TapWindow	win;
-	int			kk;
+	TapWindow	win = {0, 0, 0, 0};
+	int			kk = conv->cin;
 	int			band;
 
 	out->h = nn_out_size(in->h, conv->k, conv->stride, conv->padding);
 	out->w = nn_out_size(in->w, conv->k, conv->stride, conv->padding);
 	out->c = cout;
-	if (is_pointwise(conv))
-		multiply(in->data, out->h * out->w, conv->cin, filters, cout, out->data);
-	else
+	if (!pointwise)
 	{
 		win = tap_window(conv, in->h, in->w, out->h, out->w);
 		kk = (win.ky1 - win.ky0 + 1) * (win.kx1 - win.kx0 + 1) * conv->cin;
 		filters += (size_t) (win.ky0 * conv->k + win.kx0) * conv->cin * cout;
-		band = band_rows(out->h, out->w, kk, cout);
-		for (int oy = 0; oy < out->h; oy += band)
-		{
-			int			rows = out->h - oy < band ? out->h - oy : band;
-
-			im2col(conv, in, out->h, out->w, oy, oy + rows, &win, scratch);
-			multiply(scratch, rows * out->w, kk, filters, cout,
-					 out->data + (size_t) oy * out->w * cout);
-		}
 	}
-	nn_bias_activate(out->data, (size_t) out->h * out->w, cout, conv->bias, act);
+	band = band_rows(out->h, out->w, kk, cout);
+	for (int oy = 0; oy < out->h; oy += band)
+	{
+		int			rows = out->h - oy < band ? out->h - oy : band;
+		float	   *o = out->data + (size_t) oy * out->w * cout;
+		const float *cols = in->data + (size_t) oy * out->w * kk;
+
+		if (!pointwise)
+		{
+			im2col(conv, in, out->h, out->w, oy, oy + rows, &win, scratch);
+			cols = scratch;
+		}
+		multiply(cols, rows * out->w, kk, filters, cout, conv->bias, o);
+		/* while the band's output is still in the cache */
+		nn_activate(o, (size_t) rows * out->w * cout, act);
+	}
 }

@@ -4,13 +4,22 @@
  *		this followed by a 1x1 nn_conv2d).
  *
  * NHWC keeps a pixel's channels contiguous, and so does the [k, k, c, 1]
- * filter for one tap: the innermost loop multiplies-adds a whole channel
- * vector, which the compiler vectorizes.  Taps over the padding are skipped.
+ * filter for one tap.  Each output pixel is computed DW_BLOCK channels at a
+ * time: the block's sums stay in registers across all k x k taps, then get
+ * the bias and the activation and are stored once (the output is written
+ * once, not once per tap).  Taps over the padding are skipped.  The sums
+ * run over the taps in (ky, kx) order from zero, the bias added last.
+ *
+ * Whole blocks use AVX2 + FMA intrinsics when the CPU has them (checked at
+ * run time), else the portable loop that also does the last few channels.
  */
 #include "nn/nn.h"
 
 #include <stdio.h>
-#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 int
 nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
@@ -36,49 +45,166 @@ nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
 	return dw->bias ? 0 : -1;
 }
 
-void
-nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-					NnActivation act)
+#define DW_BLOCK 16				/* channels per block: two AVX2 registers */
+
+/*
+ * Channels [c0, c0 + n) of one output pixel o, from the taps [ky0, ky1) x
+ * [kx0, kx1) whose top-left input pixel is p (taps outside the input are
+ * already cut off).  n is DW_BLOCK, or the last few channels.
+ */
+static inline __attribute__((always_inline)) void
+dw_block(const NnDepthwise *dw, const float *restrict p, size_t row, int c0,
+		 int n, int ky0, int ky1, int kx0, int kx1, NnActivation act,
+		 float *restrict o)
+{
+	const int	k = dw->k;
+	const int	c = dw->c;
+	float		acc[DW_BLOCK] = {0};
+
+	for (int ky = ky0; ky < ky1; ky++)
+		for (int kx = kx0; kx < kx1; kx++)
+		{
+			const float *restrict x = p + (ky - ky0) * row + (size_t) (kx - kx0) * c + c0;
+			const float *restrict f = dw->filters + ((size_t) ky * k + kx) * c + c0;
+
+			for (int j = 0; j < n; j++)
+				acc[j] += x[j] * f[j];
+		}
+	if (dw->bias)
+		for (int j = 0; j < n; j++)
+			acc[j] += dw->bias[c0 + j];
+	nn_activate(acc, n, act);
+	for (int j = 0; j < n; j++)
+		o[c0 + j] = acc[j];
+}
+
+/* a kernel for DW_BLOCK channels of one pixel (dw_block's arguments) */
+typedef void (*DwBlockFunc) (const NnDepthwise *dw, const float *p, size_t row,
+							 int c0, int ky0, int ky1, int kx0, int kx1,
+							 NnActivation act, float *o);
+
+static inline __attribute__((always_inline)) void
+dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation act,
+	   DwBlockFunc block)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
 	const int	s = dw->stride;
-	const float *restrict src = in->data;
-	float	   *restrict dst = out->data;
-	int			top;
-	int			left;
+	const size_t row = (size_t) in->w * c;
+	const int	top = nn_pad_before(in->h, out->h, k, s, dw->padding);
+	const int	left = nn_pad_before(in->w, out->w, k, s, dw->padding);
+	const float *src = in->data;
+	float	   *dst = out->data;
 
-	out->h = nn_out_size(in->h, k, s, dw->padding);
-	out->w = nn_out_size(in->w, k, s, dw->padding);
-	out->c = c;
-	top = nn_pad_before(in->h, out->h, k, s, dw->padding);
-	left = nn_pad_before(in->w, out->w, k, s, dw->padding);
 	for (int oy = 0; oy < out->h; oy++)
+	{
+		const int	iy = oy * s - top;
+		const int	ky0 = iy < 0 ? -iy : 0;
+		const int	ky1 = iy + k > in->h ? in->h - iy : k;
+
 		for (int ox = 0; ox < out->w; ox++)
 		{
-			float	   *restrict o = dst + ((size_t) oy * out->w + ox) * c;
+			const int	ix = ox * s - left;
+			const int	kx0 = ix < 0 ? -ix : 0;
+			const int	kx1 = ix + k > in->w ? in->w - ix : k;
+			const float *p = src + (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * c;
+			float	   *o = dst + ((size_t) oy * out->w + ox) * c;
+			int			c0 = 0;
 
-			memset(o, 0, c * sizeof(float));
-			for (int ky = 0; ky < k; ky++)
-			{
-				const int	iy = oy * s - top + ky;
-
-				if (iy < 0 || iy >= in->h)
-					continue;
-				for (int kx = 0; kx < k; kx++)
-				{
-					const int	ix = ox * s - left + kx;
-					const float *restrict p;
-					const float *restrict f;
-
-					if (ix < 0 || ix >= in->w)
-						continue;
-					p = src + ((size_t) iy * in->w + ix) * c;
-					f = dw->filters + ((size_t) ky * k + kx) * c;
-					for (int j = 0; j < c; j++)
-						o[j] += p[j] * f[j];
-				}
-			}
+			for (; c0 + DW_BLOCK <= c; c0 += DW_BLOCK)
+				block(dw, p, row, c0, ky0, ky1, kx0, kx1, act, o);
+			if (c0 < c)
+				dw_block(dw, p, row, c0, c - c0, ky0, ky1, kx0, kx1, act, o);
 		}
-	nn_bias_activate(dst, (size_t) out->h * out->w, c, dw->bias, act);
+	}
+}
+
+#if defined(__x86_64__)
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/* dw_block for n = DW_BLOCK with AVX2 intrinsics: the sums in two registers */
+AVX2 static inline void
+dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int c0,
+			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o)
+{
+	const int	k = dw->k;
+	const int	c = dw->c;
+	__m256		lo = _mm256_setzero_ps();
+	__m256		hi = _mm256_setzero_ps();
+	const __m256 zero = _mm256_setzero_ps();
+
+	for (int ky = ky0; ky < ky1; ky++)
+		for (int kx = kx0; kx < kx1; kx++)
+		{
+			const float *x = p + (ky - ky0) * row + (size_t) (kx - kx0) * c + c0;
+			const float *f = dw->filters + ((size_t) ky * k + kx) * c + c0;
+
+			lo = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(f), lo);
+			hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(f + 8), hi);
+		}
+	if (dw->bias)
+	{
+		lo = _mm256_add_ps(lo, _mm256_loadu_ps(dw->bias + c0));
+		hi = _mm256_add_ps(hi, _mm256_loadu_ps(dw->bias + c0 + 8));
+	}
+	switch (act)
+	{
+		case NN_ACT_NONE:
+			break;
+		case NN_ACT_RELU6:
+			lo = _mm256_min_ps(lo, _mm256_set1_ps(6.0f));
+			hi = _mm256_min_ps(hi, _mm256_set1_ps(6.0f));
+			/* FALLTHROUGH */
+		case NN_ACT_RELU:
+			lo = _mm256_max_ps(lo, zero);
+			hi = _mm256_max_ps(hi, zero);
+			break;
+		case NN_ACT_LEAKY:
+			lo = _mm256_blendv_ps(_mm256_mul_ps(lo, _mm256_set1_ps(NN_LEAKY_SLOPE)), lo,
+								  _mm256_cmp_ps(lo, zero, _CMP_GT_OQ));
+			hi = _mm256_blendv_ps(_mm256_mul_ps(hi, _mm256_set1_ps(NN_LEAKY_SLOPE)), hi,
+								  _mm256_cmp_ps(hi, zero, _CMP_GT_OQ));
+			break;
+	}
+	_mm256_storeu_ps(o + c0, lo);
+	_mm256_storeu_ps(o + c0 + 8, hi);
+}
+
+AVX2 static void
+dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation act)
+{
+	dw_run(dw, in, out, act, dw_block_avx2);
+}
+#endif
+
+/* the whole blocks on CPUs without AVX2 */
+static void
+dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row, int c0,
+				  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o)
+{
+	dw_block(dw, p, row, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o);
+}
+
+static void
+dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+				NnActivation act)
+{
+	dw_run(dw, in, out, act, dw_block_baseline);
+}
+
+void
+nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+					NnActivation act)
+{
+	out->h = nn_out_size(in->h, dw->k, dw->stride, dw->padding);
+	out->w = nn_out_size(in->w, dw->k, dw->stride, dw->padding);
+	out->c = dw->c;
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+	{
+		dw_run_avx2(dw, in, out, act);
+		return;
+	}
+#endif
+	dw_run_baseline(dw, in, out, act);
 }

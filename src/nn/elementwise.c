@@ -1,6 +1,6 @@
 /*
  * elementwise.c
- *		Bias + activation after a layer, and residual additions: plain,
+ *		Activation after a layer, and residual additions: plain,
  *		with ReLU, and with zero padding.
  *
  * Data pointers are copied into locals first: PostgreSQL builds with
@@ -10,37 +10,31 @@
 #include "nn/nn.h"
 
 void
-nn_bias_activate(float *x, size_t rows, int n, const float *bias, NnActivation act)
+nn_activate(float *x, size_t n, NnActivation act)
 {
-	for (size_t r = 0; r < rows; r++)
+	float	   *restrict o = x;
+
+	/* one simple loop per case, each vectorizes */
+	switch (act)
 	{
-		float	   *restrict o = x + r * n;
+		case NN_ACT_NONE:
+			break;
+		case NN_ACT_RELU:
+			for (size_t j = 0; j < n; j++)
+				o[j] = o[j] > 0.0f ? o[j] : 0.0f;
+			break;
+		case NN_ACT_RELU6:
+			for (size_t j = 0; j < n; j++)
+			{
+				float		v = o[j] > 0.0f ? o[j] : 0.0f;
 
-		/* one simple loop per case, each vectorizes */
-		if (bias != NULL)
-			for (int j = 0; j < n; j++)
-				o[j] += bias[j];
-		switch (act)
-		{
-			case NN_ACT_NONE:
-				break;
-			case NN_ACT_RELU:
-				for (int j = 0; j < n; j++)
-					o[j] = o[j] > 0.0f ? o[j] : 0.0f;
-				break;
-			case NN_ACT_RELU6:
-				for (int j = 0; j < n; j++)
-				{
-					float		v = o[j] > 0.0f ? o[j] : 0.0f;
-
-					o[j] = v < 6.0f ? v : 6.0f;
-				}
-				break;
-			case NN_ACT_LEAKY:
-				for (int j = 0; j < n; j++)
-					o[j] = o[j] > 0.0f ? o[j] : NN_LEAKY_SLOPE * o[j];
-				break;
-		}
+				o[j] = v < 6.0f ? v : 6.0f;
+			}
+			break;
+		case NN_ACT_LEAKY:
+			for (size_t j = 0; j < n; j++)
+				o[j] = o[j] > 0.0f ? o[j] : NN_LEAKY_SLOPE * o[j];
+			break;
 	}
 }
 

@@ -49,6 +49,13 @@ extern void nn_weights_close(NnWeights *weights);
 extern const float *nn_weights_find(const NnWeights *weights, const char *name,
 									int ndim, const int *dims, NnError *err);
 
+/*
+ * n floats for activations and scratch, 64-byte aligned for the BLAS
+ * kernels (size rounded up as aligned_alloc requires); free() them.
+ * NULL when out of memory.
+ */
+extern float *nn_alloc_floats(size_t n);
+
 /* ---- layers -------------------------------------------------------------- */
 
 typedef enum NnPadding
@@ -120,9 +127,8 @@ extern int	nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights,
 extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 								NnTensor *out, NnActivation act);
 
-/* rows x n values: x = act(x + bias) per row (bias [n], or NULL) */
-extern void nn_bias_activate(float *x, size_t rows, int n, const float *bias,
-							 NnActivation act);
+/* x[i] = act(x[i]) for n values */
+extern void nn_activate(float *x, size_t n, NnActivation act);
 
 /* k x k max pooling (padding counts as -infinity); sets out's shape */
 extern void nn_max_pool(const NnTensor *in, NnTensor *out, int k, int stride,

@@ -1,7 +1,8 @@
 /*
  * weights.c
  *		Open a .frw weight file (see tools/convert-model.py for its layout)
- *		and look tensors up by name.
+ *		and look tensors up by name; and the aligned buffers the nets
+ *		allocate beside their weights.
  *
  * The file is mapped read-only and shared: every backend that opens the
  * same file uses the same page-cache pages, and tensors are used in place,
@@ -189,4 +190,12 @@ nn_weights_find(const NnWeights *weights, const char *name, int ndim,
 shape:
 	snprintf(err->msg, sizeof(err->msg), "weight tensor \"%s\" has an unexpected shape", name);
 	return NULL;
+}
+
+float *
+nn_alloc_floats(size_t n)
+{
+	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
+
+	return aligned_alloc(64, bytes);
 }

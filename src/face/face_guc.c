@@ -1,0 +1,78 @@
+/*
+ * face_guc.c
+ *		The settings of face detection (README "Face detection and
+ *		landmarks"), registered once from _PG_init:
+ *
+ *		facerec.detector (ssd): 'ssd' (SSD MobileNetV1, accurate) or 'tiny'
+ *		(tiny face detector, fast).
+ *		facerec.landmarks (full): 'full' (face_landmark_68_model) or 'tiny'
+ *		(face_landmark_68_tiny_model, about half the work).
+ *		facerec.min_face_score (0.5): the detector score a face needs when
+ *		face_detect is called without min_score.
+ *		facerec.second_look (on): when the SSD finds no face in a picture,
+ *		look again at the picture framed at half size, then at a third
+ *		(ssd.h, face_detector_run_framed).  Off gives face-api's faces
+ *		exactly.
+ */
+#include "postgres.h"
+
+#include "utils/guc.h"
+
+#include "face/pipeline.h"
+
+int			face_detector_choice = FACE_DETECTOR_SSD;
+int			face_landmarks_choice = FACE_LANDMARKS_FULL;
+double		face_min_score = 0.5;
+bool		face_second_look = true;
+
+static const struct config_enum_entry detector_options[] = {
+	{"ssd", FACE_DETECTOR_SSD, false},
+	{"tiny", FACE_DETECTOR_TINY, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry landmarks_options[] = {
+	{"full", FACE_LANDMARKS_FULL, false},
+	{"tiny", FACE_LANDMARKS_TINY, false},
+	{NULL, 0, false}
+};
+
+void
+face_init(void)
+{
+	DefineCustomEnumVariable("facerec.detector",
+							 "Face detector: ssd (SSD MobileNetV1, accurate) or tiny (tiny face detector, fast).",
+							 NULL,
+							 &face_detector_choice,
+							 FACE_DETECTOR_SSD,
+							 detector_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("facerec.landmarks",
+							 "68-point landmark net: full or tiny (faster, less precise).",
+							 NULL,
+							 &face_landmarks_choice,
+							 FACE_LANDMARKS_FULL,
+							 landmarks_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("facerec.min_face_score",
+							 "Detector score a face needs when face_detect is called without min_score.",
+							 NULL,
+							 &face_min_score,
+							 0.5,
+							 0.0, 1.0,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("facerec.second_look",
+							 "Looks again, at the picture framed at half and then a third of its size, when the SSD face detector finds no face.",
+							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",
+							 &face_second_look,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+}
