@@ -78,3 +78,23 @@ CREATE FUNCTION face_embedding(image bytea)
 
 COMMENT ON FUNCTION face_embedding(bytea) IS
 	'128-d descriptor of the main face (largest detected box, score >= 0.5) of an image file; NULL when there is none';
+
+CREATE FUNCTION face_embedding(image bytea, box box)
+	RETURNS face_embedding
+	AS 'MODULE_PATHNAME', 'face_embedding_image_box'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5000;
+
+COMMENT ON FUNCTION face_embedding(bytea, box) IS
+	'128-d descriptor of the face inside a box (pixels of the upright picture) of an image file: landmarks and alignment, no detector';
+
+-- ---------------------------------------------------------------------------
+-- src/face: same person?
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION face_match(a face_embedding, b face_embedding, threshold real DEFAULT 0.6)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'face_match'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION face_match(face_embedding, face_embedding, real) IS
+	'true when a <-> b < threshold: the same person';
