@@ -15,12 +15,12 @@
 #include "face/models.h"
 #include "image/image.h"
 
-int			face_alignment = FACE_ALIGN_DLIB;
+int			face_alignment = FACE_ALIGN_DLIB5;
 static bool face_mirror = false;
 
 static const struct config_enum_entry alignment_options[] = {
-	{"dlib", FACE_ALIGN_DLIB, false},
 	{"dlib5", FACE_ALIGN_DLIB5, false},
+	{"dlib68", FACE_ALIGN_DLIB68, false},
 	{"face_api", FACE_ALIGN_FACE_API, false},
 	{NULL, 0, false}
 };
@@ -32,7 +32,7 @@ static const struct config_enum_entry alignment_options[] = {
  * move with expression and pose.  5 points: the landmarks dlib's 5-point
  * shape model places (outer and inner eye corners, nose base).
  */
-static const int dlib_points[] = {
+static const int dlib68_points[] = {
 	27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
 	45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 60, 61, 62, 63, 64
 };
@@ -43,10 +43,10 @@ face_align_init(void)
 {
 	DefineCustomEnumVariable("facerec.alignment",
 							 "How face descriptors cut the face out of a photo.",
-							 "dlib: similarity warp of 33 of the 68 landmarks onto a dlib chip template; "
-							 "dlib5: the same with the eye corners and the nose base; "
+							 "dlib5: similarity warp of the eye corners and the nose base onto a dlib chip template; "
+							 "dlib68: the same with 33 of the 68 landmarks; "
 							 "face_api: face-api's upright square crop.",
-							 &face_alignment, FACE_ALIGN_DLIB, alignment_options,
+							 &face_alignment, FACE_ALIGN_DLIB5, alignment_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.mirror_descriptor",
 							 "Average the descriptors of the aligned chip and of its mirror image.",
@@ -58,8 +58,8 @@ void
 face_align_matrix(const double points[2 * FACE_LANDMARKS], FaceAlignment alignment,
 				  double m[6])
 {
-	const int  *idx = alignment == FACE_ALIGN_DLIB5 ? dlib5_points : dlib_points;
-	int			n = alignment == FACE_ALIGN_DLIB5 ? lengthof(dlib5_points) : lengthof(dlib_points);
+	const int  *idx = alignment == FACE_ALIGN_DLIB5 ? dlib5_points : dlib68_points;
+	int			n = alignment == FACE_ALIGN_DLIB5 ? lengthof(dlib5_points) : lengthof(dlib68_points);
 	double		mpx = 0,
 				mpy = 0,
 				mqx = 0,

@@ -17,8 +17,8 @@
 /* facerec.alignment: how the descriptor's chip is cut from the picture */
 typedef enum FaceAlignment
 {
-	FACE_ALIGN_DLIB,			/* 68-point template (dlib's choice of points) */
-	FACE_ALIGN_DLIB5,			/* 5 points: eye corners, nose base */
+	FACE_ALIGN_DLIB68,			/* 33 of the 68 points (dlib's choice) */
+	FACE_ALIGN_DLIB5,			/* 5 points: eye corners, nose base (default) */
 	FACE_ALIGN_FACE_API			/* face-api's upright square (face_api_crop.h) */
 } FaceAlignment;
 
