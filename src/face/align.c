@@ -49,7 +49,7 @@ face_align_init(void)
 							 &face_alignment, FACE_ALIGN_DLIB5, alignment_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.mirror_descriptor",
-							 "Average the descriptors of the aligned chip and of its mirror image.",
+							 "Average the descriptors of a dlib-aligned chip and of its mirror image.",
 							 NULL, &face_mirror, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
