@@ -2,6 +2,8 @@
 -- detector, the landmarks and face-api's crop, against face-api's own
 -- withFaceDescriptors() on the same pixels (tools/reference/fixtures: the
 -- 128 values after score, box and landmarks on each line of NAME.faces).
+-- face-api's crop is not the default alignment: ask for it.
+SET facerec.alignment = face_api;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 \set photos :abs_srcdir '/../shared/data/faces/dlib-detection/'

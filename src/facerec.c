@@ -8,6 +8,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 
+#include "face/align.h"
 #include "face/pipeline.h"
 #include "image/image.h"
 #include "index/graph.h"
@@ -23,6 +24,7 @@ _PG_init(void)
 	distance_kernels_init();
 	image_init();
 	face_init();
+	face_align_init();
 	index_init();
 }
 

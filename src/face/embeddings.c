@@ -1,17 +1,26 @@
 /*
  * embeddings.c
  *		SQL face_embeddings and face_embedding: photo in, descriptors out,
- *		through detection, landmarks and face-api's crop (pipeline.c).
+ *		through detection, landmarks and the chip of facerec.alignment
+ *		(pipeline.c).
  *
  * The main face of a photo (face_embedding) is the one with the largest
  * detected box (area in pixels), the higher score on a tie: a small face
  * in the background often scores higher than the large face in front.
+ * A face needs facerec.min_face_score; when the first look finds none,
+ * face_find's second look (facerec.second_look) finds the faces that fill
+ * the picture.
+ * face_embedding(image, box) skips the detector: the landmark net runs on
+ * the user's box as it would on a detected one.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/geo_decls.h"
 
 #include "face/detect.h"
+#include "face/models.h"
 #include "image/image.h"
 #include "type/face_embedding.h"
 
@@ -56,7 +65,8 @@ face_embedding_image(PG_FUNCTION_ARGS)
 	RgbImage   *img = image_decode((const uint8 *) VARDATA_ANY(data),
 								   VARSIZE_ANY_EXHDR(data));
 	FoundFace  *faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
-	int			n = face_find(img->pixels, img->width, img->height, 0.5, faces);
+	int			n = face_find(img->pixels, img->width, img->height,
+								  face_min_score, faces);
 	int			main = -1;
 	double		main_area = -1;
 	FaceEmbedding *e;
@@ -75,6 +85,63 @@ face_embedding_image(PG_FUNCTION_ARGS)
 	e = new_face_embedding(FACE_DESCRIPTOR_DIM);
 	if (main < 0 || !face_describe(img->pixels, img->width, img->height,
 								   &faces[main], e->x))
+		PG_RETURN_NULL();
+	PG_RETURN_FACE_EMBEDDING_P(e);
+}
+
+/*
+ * face_embedding(image bytea, box box): the descriptor of the face in a box
+ * the user gives, in pixels of the upright picture.  A box reaching past
+ * the picture is clipped to it, as a detected box is.
+ */
+PG_FUNCTION_INFO_V1(face_embedding_image_box);
+Datum
+face_embedding_image_box(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	BOX		   *b = PG_GETARG_BOX_P(1);
+	RgbImage   *img;
+	FoundFace	face = {0};
+	FaceEmbedding *e;
+	bool		described;
+
+	/* box_in orders the corners: high >= low */
+	if (!isfinite(b->low.x) || !isfinite(b->low.y) ||
+		!isfinite(b->high.x) || !isfinite(b->high.y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box corners must be finite")));
+	if (b->high.x <= b->low.x || b->high.y <= b->low.y)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box (%g,%g),(%g,%g) is empty",
+						b->high.x, b->high.y, b->low.x, b->low.y),
+				 errdetail("A face box needs a positive width and height.")));
+	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
+	face.detection.box.x = b->low.x;
+	face.detection.box.y = b->low.y;
+	face.detection.box.width = b->high.x - b->low.x;
+	face.detection.box.height = b->high.y - b->low.y;
+
+	/*
+	 * Overlap first: the clip in face_landmarks_in_box then only sees
+	 * coordinates inside the picture (no overflow converting to int).
+	 */
+	if (b->high.x <= 0 || b->high.y <= 0 ||
+		b->low.x >= img->width || b->low.y >= img->height ||
+		face_landmarks_in_box(face_landmarker(), img->pixels, img->width, img->height,
+							  &face.detection.box, face.points,
+							  &face.landmark_crop) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box (%g,%g),(%g,%g) holds no whole pixel of the %d x %d picture",
+						b->high.x, b->high.y, b->low.x, b->low.y,
+						img->width, img->height)));
+	e = new_face_embedding(FACE_DESCRIPTOR_DIM);
+	described = face_describe(img->pixels, img->width, img->height, &face, e->x);
+	pfree(img->pixels);
+	pfree(img);
+	if (!described)
 		PG_RETURN_NULL();
 	PG_RETURN_FACE_EMBEDDING_P(e);
 }

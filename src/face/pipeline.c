@@ -8,6 +8,7 @@
 
 #include "miscadmin.h"
 
+#include "face/align.h"
 #include "face/face_api_crop.h"
 #include "face/models.h"
 #include "face/pipeline.h"
@@ -53,10 +54,17 @@ bool
 face_describe(const uint8_t *rgb, int width, int height, const FoundFace *face,
 			  float descriptor[FACE_DESCRIPTOR_DIM])
 {
-	FaceBox		box = face_api_crop(face->points, face->landmark_crop.width,
-									face->landmark_crop.height);
+	FaceBox		box;
 	FaceCrop	crop;
 
+	if (face_alignment != FACE_ALIGN_FACE_API)
+	{
+		face_align_describe(rgb, width, height, face->points,
+							(FaceAlignment) face_alignment, descriptor);
+		return true;
+	}
+	box = face_api_crop(face->points, face->landmark_crop.width,
+						face->landmark_crop.height);
 	if (face_box_crop(&box, width, height, &crop) != 0)
 		return false;
 	face_recognizer_describe(face_recognizer(),

@@ -1,8 +1,9 @@
 /*
  * pipeline.h
  *		Photo pixels to faces, in the backend: detection, landmarks, and
- *		the descriptor of face-api's crop, as face-api's
- *		detectAllFaces(SSD).withFaceLandmarks().withFaceDescriptors().
+ *		the descriptor of an aligned chip (dlib's alignment, or face-api's
+ *		crop as in detectAllFaces(SSD).withFaceLandmarks()
+ *		.withFaceDescriptors()).
  */
 #ifndef FACEREC_PIPELINE_H
 #define FACEREC_PIPELINE_H
@@ -57,8 +58,9 @@ extern int	face_find(const uint8_t *rgb, int width, int height,
 					  double min_score, FoundFace *faces);
 
 /*
- * The descriptor of a found face from face-api's crop; false when that
- * crop has no pixel in the picture.
+ * The descriptor of a found face from the chip facerec.alignment chooses
+ * (align.h); false when face-api's crop has no pixel in the picture (a
+ * dlib chip always has one).
  */
 extern bool face_describe(const uint8_t *rgb, int width, int height,
 						  const FoundFace *face,

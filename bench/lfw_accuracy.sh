@@ -1,0 +1,206 @@
+#!/bin/bash
+# lfw_accuracy.sh: LFW face verification, end to end from the JPEG bytes,
+# for each way of cutting the descriptor's chip (printed, never asserted).
+# Run from anywhere after `make install`:
+#   PG_CONFIG=... bench/lfw_accuracy.sh      (WORKERS=1 parallel workers + the leader; RUNS=15)
+#
+# Data: ../shared/data/lfw-dev (folds 1-3 of LFW View 2: 1,800 pairs, 2,320
+# photos, 250x250 deep-funneled JPEG).  The photos go into a table as bytea;
+# every step is one parallel query over it (WORKERS workers and the leader).
+# 1. Detection: face_embeddings(photo) of every photo, whose main face is
+#    the one face_embedding(photo) takes (largest box, higher score on a
+#    tie, score >= 0.5); its box is kept, and its descriptor as the
+#    "end to end" line under the default settings.  For a photo with no
+#    face, face_embedding(photo) looks again in a wider frame: its result
+#    is the end-to-end descriptor, and the same search done in SQL gives
+#    the box (checked: the default variant's descriptor from that box must
+#    agree with face_embedding(photo)).
+# 2. Each variant: face_embedding(photo, main box) under facerec.alignment
+#    (and facerec.mirror_descriptor): the landmarks and the chip are redone,
+#    the detector is not (it does not depend on the variant).
+# 3. Standard protocol: for each fold, the distance threshold that
+#    maximises accuracy on the other two folds, applied to that fold; mean
+#    accuracy and standard deviation (population) over the three folds.  A
+#    pair with a photo where no face was found counts as "different" (the
+#    verdict an application gets).  "all folds" is the threshold that is best
+#    on all 1,800 pairs: face_match's default comes from that line for the
+#    default variant.
+# 4. Cost: face_embedding(photo, box) in one backend for each variant, and
+#    face_embedding(photo) end to end (decode, SSD, landmarks, chip,
+#    descriptor), medians of RUNS calls on one 250x250 photo; and on one
+#    where only the second look finds the face (two detector passes).
+set -euo pipefail
+source "$(dirname "$0")/../tools/setup.sh"
+cd "$FACEREC_TOP"
+RUNS=${RUNS:-15}
+WORKERS=${WORKERS:-1}
+VARIANTS=${VARIANTS:-"face_api dlib68 dlib5 dlib68+mirror dlib5+mirror"}
+lfw=$FACEREC_DATA/lfw-dev/
+
+start_cluster
+source "$FACEREC_TOP/bench/sql_timing.sh"
+psql -c "CREATE EXTENSION facerec"
+parallel="SET max_parallel_workers_per_gather = $WORKERS; SET parallel_setup_cost = 0;
+	SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
+now() { date +%s.%N; }
+
+echo "== loading the photos of $lfw"
+psql -v lfw="$lfw" <<'SQL'
+CREATE TABLE pair AS
+SELECT n - 1 AS i, (n - 2) / 600 + 1 AS fold, cardinality(f) = 3 AS same,
+	f[1] AS name_a, f[2]::int AS num_a,
+	f[cardinality(f) - 1] AS name_b, f[cardinality(f)]::int AS num_b
+FROM regexp_split_to_table(rtrim(pg_read_file(:'lfw' || 'pairs.txt'), E'\n'), E'\n')
+	WITH ORDINALITY AS l(line, n),
+	LATERAL string_to_array(line, E'\t') AS f
+WHERE n > 1;
+UPDATE pair SET name_b = name_a WHERE same;
+-- a low fillfactor spreads the rows (TOAST pointers) over ~200 pages, so
+-- that a parallel scan shares them out evenly
+CREATE TABLE photo (name text, num int, img bytea, main_box box) WITH (fillfactor = 10);
+INSERT INTO photo (name, num, img)
+SELECT name, num,
+	pg_read_binary_file(format('%simages/%s/%s_%s.jpg', :'lfw', name, name, lpad(num::text, 4, '0')))
+FROM (SELECT name_a, num_a FROM pair UNION SELECT name_b, num_b FROM pair) AS p(name, num);
+SELECT format('%s pairs in %s folds, %s photos of %s people', (SELECT count(*) FROM pair),
+	(SELECT count(DISTINCT fold) FROM pair), count(*), count(DISTINCT name))
+FROM photo;
+CREATE TABLE embedding (variant text, name text, num int, e face_embedding);
+SQL
+n=$(psql -At -c "SELECT count(*) FROM photo")
+
+echo "== detection (SSD, landmarks, chip, descriptor; $WORKERS workers + leader)"
+default=$(psql -At -c "LOAD 'facerec'" -c "SHOW facerec.alignment")
+t0=$(now)
+psql <<SQL
+$parallel
+-- face_embeddings in the select list: a ProjectSet that runs in the
+-- workers (a LATERAL join would run it above the Gather, in the leader)
+CREATE TABLE face AS SELECT name, num, (f).* FROM (SELECT name, num, face_embeddings(img) AS f FROM photo) s;
+CREATE TABLE main_face AS
+SELECT DISTINCT ON (p.name, p.num) p.name, p.num,
+	box(point(x, y), point(x + width, y + height)) AS b, f.embedding
+FROM photo p LEFT JOIN face f USING (name, num)
+ORDER BY p.name, p.num, width * height DESC, score DESC;
+-- no face: face_embedding(photo) looks again in a black frame twice the
+-- picture's size (embeddings.c); the same here in SQL, for the box, and
+-- face_embedding(photo) itself for the end-to-end descriptor
+CREATE TABLE framed AS
+SELECT name, num, img, side, side::float8 / side2 AS k, (side2 - w) / 2.0 AS ox, (side2 - h) / 2.0 AS oy
+FROM photo JOIN main_face m USING (name, num),
+	LATERAL (SELECT width AS w, height AS h FROM image_info(img)) AS i,
+	LATERAL (SELECT 2 * greatest(w, h) AS side2) AS s2,
+	LATERAL (SELECT least(side2, 1024) AS side) AS s
+WHERE m.b IS NULL;
+CREATE TABLE refound AS
+SELECT name, num, face_embedding(img) AS embedding,
+	(SELECT box(point(x / k - ox, y / k - oy), point((x + width) / k - ox, (y + height) / k - oy))
+	 FROM face_detect(image_warp_rgb(img, ARRAY[1 / k, 0, 0.5 / k - ox - 0.5, 0, 1 / k, 0.5 / k - oy - 0.5],
+									 side, side), side, side)
+	 ORDER BY width * height DESC, score DESC LIMIT 1) AS b
+FROM framed;
+UPDATE main_face m SET b = r.b, embedding = r.embedding FROM refound r
+WHERE (m.name, m.num) = (r.name, r.num);
+UPDATE photo p SET main_box = m.b FROM main_face m WHERE (m.name, m.num) = (p.name, p.num);
+INSERT INTO embedding SELECT 'end to end ($default)', name, num, embedding FROM main_face;
+SQL
+t1=$(now)
+psql -At <<SQL
+SELECT format('%s photos in %s s (%s ms per photo on each of the %s processes)', $n,
+	round(($t1 - $t0)::numeric, 1), round(($t1 - $t0) * 1000 * ($WORKERS + 1) / $n), $WORKERS + 1);
+SELECT format('no face at score >= 0.5: %s of %s photos (%s%%); after looking again in a frame: %s',
+	(SELECT count(*) FROM framed), count(*), round(100.0 * (SELECT count(*) FROM framed) / count(*), 1),
+	count(*) FILTER (WHERE b IS NULL))
+FROM main_face;
+SQL
+
+for v in $VARIANTS; do
+	align=${v%+mirror}
+	mirror=$([ "$align" != "$v" ] && echo on || echo off)
+	t0=$(now)
+	psql <<SQL
+$parallel
+SET facerec.alignment = $align;
+SET facerec.mirror_descriptor = $mirror;
+INSERT INTO embedding
+SELECT '$v', name, num, face_embedding(img, main_box) FROM photo WHERE main_box IS NOT NULL;
+SQL
+	t1=$(now)
+	echo "variant $v: $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+done
+psql -At <<SQL
+SELECT format('end to end vs the box path (variant $default) on the %s photos found in a frame: largest distance %s',
+	count(*), max(r.embedding <-> e.e))
+FROM refound r JOIN embedding e USING (name, num) WHERE e.variant = '$default';
+SQL
+
+echo "== accuracy (3 folds of 600 pairs; threshold from the other two folds)"
+psql <<'SQL'
+-- a missing face is an infinite distance: never the same person
+CREATE TABLE dist AS
+SELECT v.variant, p.fold, p.same, coalesce(a.e <-> b.e, 'Infinity') AS d
+FROM (SELECT DISTINCT variant FROM embedding) v CROSS JOIN pair p
+	LEFT JOIN embedding a ON (a.variant, a.name, a.num) = (v.variant, p.name_a, p.num_a)
+	LEFT JOIN embedding b ON (b.variant, b.name, b.num) = (v.variant, p.name_b, p.num_b);
+
+-- for each held-out fold (0: none, train on all): the best threshold on
+-- the others, half-way between two consecutive distinct distances
+CREATE TABLE threshold AS
+WITH per_d AS (
+	SELECT variant, k AS test_fold, d,
+		count(*) FILTER (WHERE same) AS n_same, count(*) FILTER (WHERE NOT same) AS n_diff
+	FROM dist, generate_series(0, 3) AS k
+	WHERE fold <> k
+	GROUP BY variant, k, d
+), run AS (
+	SELECT *,
+		sum(n_same) OVER w AS same_below,	-- same pairs at or below d: right
+		sum(n_diff) OVER (PARTITION BY variant, test_fold) - sum(n_diff) OVER w AS diff_above,
+		lead(d) OVER w AS next_d
+	FROM per_d
+	WINDOW w AS (PARTITION BY variant, test_fold ORDER BY d ROWS UNBOUNDED PRECEDING)
+)
+SELECT DISTINCT ON (variant, test_fold) variant, test_fold,
+	(d + next_d) / 2 AS t, (same_below + diff_above)::float8 / (SELECT count(*) FROM pair WHERE fold <> test_fold) AS train_acc
+FROM run
+WHERE next_d < 'Infinity'
+ORDER BY variant, test_fold, same_below + diff_above DESC, d;
+
+SELECT d.variant,
+	format('%s%% +- %s', round(100 * avg(acc), 2), round(100 * stddev_pop(acc), 2)) AS "accuracy (3 folds)",
+	string_agg(round(100 * acc, 2)::text, ' / ' ORDER BY fold) AS "per fold",
+	string_agg(round(t::numeric, 3)::text, ' / ' ORDER BY fold) AS "fold thresholds"
+FROM (SELECT x.variant, x.fold, avg(((x.d < th.t) = x.same)::int) AS acc, min(th.t) AS t
+	  FROM dist x JOIN threshold th ON (th.variant, th.test_fold) = (x.variant, x.fold)
+	  GROUP BY x.variant, x.fold) d
+GROUP BY d.variant ORDER BY 1;
+
+SELECT variant,
+	round(t::numeric, 4) AS "best threshold, all folds",
+	round(100 * train_acc::numeric, 2) AS "its accuracy",
+	(SELECT round(100 * avg(((d < 0.6) = same)::int), 2) FROM dist x WHERE x.variant = th.variant)
+		AS "accuracy at 0.6",
+	(SELECT count(*) FROM dist x WHERE x.variant = th.variant AND d = 'Infinity') AS "pairs missing a face",
+	(SELECT round(100 * avg(((d < th.t) = same)::int), 2) FROM dist x
+	 WHERE x.variant = th.variant AND d < 'Infinity') AS "accuracy, pairs with both faces",
+	(SELECT round(avg(d)::numeric, 3) FROM dist x WHERE x.variant = th.variant AND same AND d < 'Infinity')
+		AS "same: mean distance",
+	(SELECT round(avg(d)::numeric, 3) FROM dist x WHERE x.variant = th.variant AND NOT same AND d < 'Infinity')
+		AS "different: mean distance"
+FROM threshold th WHERE test_fold = 0 ORDER BY 1;
+SQL
+
+echo "== cost in one backend, one 250x250 photo ($RUNS calls, medians)"
+# the first photo (by name) whose face the first detector pass finds
+first="(SELECT p FROM photo p WHERE main_box IS NOT NULL AND (name, num) NOT IN
+	(SELECT name, num FROM framed) ORDER BY name, num LIMIT 1)"
+one="img bytea := ($first).img; b box := ($first).main_box;"
+for v in $VARIANTS; do
+	align=${v%+mirror}
+	mirror=$([ "$align" != "$v" ] && echo on || echo off)
+	PGOPTIONS="-c facerec.alignment=$align -c facerec.mirror_descriptor=$mirror" \
+		time_calls "face_embedding(photo, box), $v" "$one" 'face_embedding(img, b)'
+done
+time_calls "face_embedding(photo) end to end, $default" "$one" 'face_embedding(img)'
+time_calls "the same, a photo where only the second look finds the face" \
+	"img bytea := (SELECT img FROM framed ORDER BY name, num LIMIT 1);" 'face_embedding(img)'
