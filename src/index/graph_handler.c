@@ -24,7 +24,7 @@ index_init(void)
 	fg_relopt_kind = add_reloption_kind();
 	add_int_reloption(fg_relopt_kind, "m",
 					  "Graph degree: each node keeps up to 2 * m links",
-					  FG_DEFAULT_M, 2, 100, AccessExclusiveLock);
+					  FG_DEFAULT_M, 2, FG_MAX_M, AccessExclusiveLock);
 	add_int_reloption(fg_relopt_kind, "ef_construction",
 					  "Beam width of the searches that pick a new node's links",
 					  FG_DEFAULT_EF_CONSTRUCTION, 4, 1000, AccessExclusiveLock);
