@@ -279,6 +279,23 @@ extern void fg_edit_finish(FgEdit *edit);
 extern Buffer fg_new_page(Relation index);
 
 /* graph_search.c */
+typedef struct FgHeapItem
+{
+	float		dist;
+	int			item;
+} FgHeapItem;
+
+typedef struct FgHeap
+{
+	FgHeapItem *items;
+	int			n;
+	int			cap;
+	float		sign;			/* 1: min-heap, -1: max-heap */
+} FgHeap;
+
+extern void fg_heap_init(FgHeap *h, int cap, float sign);
+extern void fg_heap_push(FgHeap *h, float dist, int item);
+extern int	fg_heap_pop(FgHeap *h);
 typedef struct FgTidSet FgTidSet;
 extern FgTidSet *fg_tidset_create(uint32 size);
 extern bool fg_tidset_add(FgTidSet *set, ItemPointer tid);
@@ -319,7 +336,7 @@ extern bool fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 extern bool fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
 							 ItemPointerData *old, int nold, ItemPointerData *links,
 							 int nlinks, bool building);
-extern int	fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid,
+extern int	fg_prune_links(const FgShape *shape, ItemPointer tid,
 						   const float *vec, FgCandidate *cand, float *vecs, int n,
 						   bool fill, ItemPointerData *out);
 extern void fg_insert_vector(Relation index, const float *rawvec, int dim,
@@ -328,6 +345,16 @@ extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,
 						ItemPointer heap_tid, Relation heap,
 						IndexUniqueCheck checkUnique, bool indexUnchanged,
 						struct IndexInfo *indexInfo);
+
+/* graph_memory.c: the in-memory phase of the build */
+typedef struct FgMemGraph FgMemGraph;
+extern Size fg_mem_node_bytes(const FgShape *shape);
+extern FgMemGraph *fg_mem_create(const FgShape *shape, int capacity);
+extern int	fg_mem_count(const FgMemGraph *g);
+extern int	fg_mem_capacity(const FgMemGraph *g);
+extern void fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid);
+extern void fg_mem_write(FgMemGraph *g, Relation index, const float *mean);
+extern void fg_mem_free(FgMemGraph *g);
 
 /* graph_build.c */
 extern IndexBuildResult *fg_ambuild(Relation heap, Relation index, struct IndexInfo *indexInfo);

@@ -188,7 +188,7 @@ fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
  * (any order, vectors in vecs), by robust prune; returns the count.
  */
 int
-fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid, const float *vec,
+fg_prune_links(const FgShape *shape, ItemPointer tid, const float *vec,
 			   FgCandidate *cand, float *vecs, int n, bool fill, ItemPointerData *out)
 {
 	int		   *order = palloc(sizeof(int) * Max(n, 1));
@@ -334,7 +334,7 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		cand[n].tid = newtid;
 		cand[n].deleted = false;
 		n++;
-		nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
+		nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, links);
 		for (int i = 0; i < nlinks; i++)
 			kept_new |= ItemPointerEquals(&links[i], &newtid);
 		if (!kept_new)

@@ -93,50 +93,42 @@ fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value)
 }
 
 /*
- * Binary heaps of indexes into the candidate array, ordered by distance:
- * a min-heap (sign 1) of candidates to expand, a max-heap (sign -1) of the
- * current best ef.
+ * Binary heaps of (distance, item) pairs: a min-heap (sign 1) of candidates
+ * to expand, a max-heap (sign -1) of the current best ef.  Shared by the
+ * search on pages and the in-memory build (graph_memory.c).
  */
-typedef struct FgHeap
-{
-	int		   *items;
-	int			n;
-	int			cap;
-	float		sign;
-} FgHeap;
-
-static FgCandidate *heap_cands;
-
 static inline bool
-heap_before(const FgHeap *h, int a, int b)
+heap_before(const FgHeap *h, float a, float b)
 {
-	return h->sign * heap_cands[a].dist < h->sign * heap_cands[b].dist;
+	return h->sign * a < h->sign * b;
 }
 
-static void
-heap_push(FgHeap *h, int item)
+void
+fg_heap_push(FgHeap *h, float dist, int item)
 {
 	int			i;
 
 	if (h->n == h->cap)
 	{
 		h->cap *= 2;
-		h->items = repalloc(h->items, sizeof(int) * h->cap);
+		h->items = repalloc(h->items, sizeof(FgHeapItem) * h->cap);
 	}
 	i = h->n++;
-	while (i > 0 && heap_before(h, item, h->items[(i - 1) / 2]))
+	while (i > 0 && heap_before(h, dist, h->items[(i - 1) / 2].dist))
 	{
 		h->items[i] = h->items[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	h->items[i] = item;
+	h->items[i].dist = dist;
+	h->items[i].item = item;
 }
 
-static int
-heap_pop(FgHeap *h)
+/* removes the top and returns its item */
+int
+fg_heap_pop(FgHeap *h)
 {
-	int			top = h->items[0];
-	int			last = h->items[--h->n];
+	int			top = h->items[0].item;
+	FgHeapItem	last = h->items[--h->n];
 	int			i = 0;
 
 	for (;;)
@@ -145,9 +137,9 @@ heap_pop(FgHeap *h)
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && heap_before(h, h->items[c + 1], h->items[c]))
+		if (c + 1 < h->n && heap_before(h, h->items[c + 1].dist, h->items[c].dist))
 			c++;
-		if (!heap_before(h, h->items[c], last))
+		if (!heap_before(h, h->items[c].dist, last.dist))
 			break;
 		h->items[i] = h->items[c];
 		i = c;
@@ -157,11 +149,11 @@ heap_pop(FgHeap *h)
 	return top;
 }
 
-static void
-heap_init(FgHeap *h, int cap, float sign)
+void
+fg_heap_init(FgHeap *h, int cap, float sign)
 {
 	h->cap = Max(cap, 16);
-	h->items = palloc(sizeof(int) * h->cap);
+	h->items = palloc(sizeof(FgHeapItem) * h->cap);
 	h->n = 0;
 	h->sign = sign;
 }
@@ -315,16 +307,15 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	Buffer	   *bufs = palloc(sizeof(Buffer) * shape->max_links);
 	FgCandidate *result;
 
-	heap_init(&todo, ef * 2, 1.0f);
-	heap_init(&best, ef + 1, -1.0f);
-	heap_cands = cands;
+	fg_heap_init(&todo, ef * 2, 1.0f);
+	fg_heap_init(&best, ef + 1, -1.0f);
 
 	fg_tidset_add(visited, &entry);
 	if (ItemPointerIsValid(&entry) && visit_node(index, q, &entry, &cands[0], NULL, NULL))
 	{
 		n = 1;
-		heap_push(&todo, 0);
-		heap_push(&best, 0);
+		fg_heap_push(&todo, cands[0].dist, 0);
+		fg_heap_push(&best, cands[0].dist, 0);
 	}
 
 	while (todo.n > 0)
@@ -334,9 +325,8 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		int			nnew;
 
 		CHECK_FOR_INTERRUPTS();
-		heap_cands = cands;
-		c = heap_pop(&todo);
-		if (best.n >= ef && cands[c].dist > cands[best.items[0]].dist)
+		c = fg_heap_pop(&todo);
+		if (best.n >= ef && cands[c].dist > best.items[0].dist)
 			break;
 		if (!visit_node(index, q, &cands[c].tid, NULL, links, &nlinks))
 			continue;
@@ -355,25 +345,24 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 			{
 				cap *= 2;
 				cands = repalloc(cands, sizeof(FgCandidate) * cap);
-				heap_cands = cands;
 			}
 			ok = visit_pinned(q, bufs[i], &links[i], &cands[n], NULL, NULL);
 			ReleaseBuffer(bufs[i]);
 			if (!ok)
 				continue;
-			if (best.n >= ef && cands[n].dist >= cands[best.items[0]].dist)
+			if (best.n >= ef && cands[n].dist >= best.items[0].dist)
 				continue;
-			heap_push(&todo, n);
-			heap_push(&best, n);
+			fg_heap_push(&todo, cands[n].dist, n);
+			fg_heap_push(&best, cands[n].dist, n);
 			if (best.n > ef)
-				heap_pop(&best);
+				fg_heap_pop(&best);
 			n++;
 		}
 	}
 
 	result = palloc(sizeof(FgCandidate) * Max(best.n, 1));
 	for (int i = 0; i < best.n; i++)
-		result[i] = cands[best.items[i]];
+		result[i] = cands[best.items[i].item];
 	qsort(result, best.n, sizeof(FgCandidate), cmp_dist);
 	*ncand = best.n;
 	if (want_vectors)

@@ -173,7 +173,7 @@ repair_node(Relation index, const FgShape *shape, ItemPointer tid, FgTidSet *del
 			n++;
 		}
 	}
-	nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
+	nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, links);
 	fg_replace_links(index, shape, tid, old, nold, links, nlinks, false);
 }
 
