@@ -30,6 +30,7 @@ struct FgMemGraph
 	int			cap;
 	int			entry;			/* -1 while empty */
 	float	   *vecs;			/* cap * dim, as prepared */
+	signed char *codes;			/* cap * dim: what the searches walk on */
 	int			max_links;		/* R plus the slack: 1.5 R */
 	int32	   *links;			/* cap * max_links node numbers */
 	uint16	   *nlinks;
@@ -41,6 +42,7 @@ struct FgMemGraph
 
 #define MEM_LINKS(g, i)	((g)->links + (Size) (i) * (g)->max_links)
 #define MEM_VEC(g, i)	((g)->vecs + (Size) (i) * (g)->shape->dim)
+#define MEM_CODE(g, i)	((g)->codes + (Size) (i) * (g)->shape->dim)
 
 static inline void
 mem_tid(int i, ItemPointer tid)
@@ -54,11 +56,11 @@ mem_id(ItemPointer tid)
 	return (int) ItemPointerGetBlockNumber(tid);
 }
 
-/* bytes one node takes (its vector, links, TID, marks, write-out order) */
+/* bytes one node takes (vector, code, links, TID, marks, write-out order) */
 Size
 fg_mem_node_bytes(const FgShape *shape)
 {
-	return sizeof(float) * shape->dim + sizeof(int32) * (shape->max_links * 3 / 2) +
+	return (sizeof(float) + 1) * shape->dim + sizeof(int32) * (shape->max_links * 3 / 2) +
 		sizeof(uint16) + sizeof(ItemPointerData) + sizeof(uint32) + 2 * sizeof(int);
 }
 
@@ -73,6 +75,7 @@ fg_mem_create(const FgShape *shape, int capacity)
 	g->max_links = shape->max_links * 3 / 2;
 	g->vecs = MemoryContextAllocHuge(CurrentMemoryContext,
 									 sizeof(float) * shape->dim * (Size) capacity);
+	g->codes = MemoryContextAllocHuge(CurrentMemoryContext, (Size) shape->dim * capacity);
 	g->links = MemoryContextAllocHuge(CurrentMemoryContext,
 									  sizeof(int32) * g->max_links * (Size) capacity);
 	g->nlinks = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint16) * (Size) capacity);
@@ -109,22 +112,26 @@ new_epoch(FgMemGraph *g)
 }
 
 /*
- * Beam search of width ef from the entry with exact distances; the beam,
- * best first, and copies of its vectors.
+ * Beam search of width ef from the entry, on the int8 codes as on pages (a
+ * quarter of the memory traffic of the vectors); the beam, re-ranked with
+ * exact distances, best first, and copies of its vectors.
  */
 static FgCandidate *
-mem_search(FgMemGraph *g, const float *q, int ef, float **vecs, int *ncand)
+mem_search(FgMemGraph *g, const float *vec, int ef, float **vecs, int *ncand)
 {
 	const FgShape *shape = g->shape;
 	FgHeap		todo,
 				best;
 	FgCandidate *result;
+	FgQuery		q;
 	float		d;
+	int32	   *fresh = palloc(sizeof(int32) * g->max_links);
 
+	fg_prepare_query(&q, shape, vec);
 	new_epoch(g);
 	fg_heap_init(&todo, ef * 2, 1.0f);
 	fg_heap_init(&best, ef + 1, -1.0f);
-	d = fg_exact_distance(shape->metric, q, MEM_VEC(g, g->entry), shape->dim);
+	d = fg_approx_distance(&q, MEM_CODE(g, g->entry));
 	g->mark[g->entry] = g->epoch;
 	fg_heap_push(&todo, d, g->entry);
 	fg_heap_push(&best, d, g->entry);
@@ -135,8 +142,11 @@ mem_search(FgMemGraph *g, const float *q, int ef, float **vecs, int *ncand)
 		int			c = fg_heap_pop(&todo);
 		int32	   *links = MEM_LINKS(g, c);
 
+		int			nfresh = 0;
+
 		if (best.n >= ef && dc > best.items[0].dist)
 			break;
+		/* the unvisited neighbours, their codes fetched ahead of use */
 		for (int l = 0; l < g->nlinks[c]; l++)
 		{
 			int			j = links[l];
@@ -144,7 +154,15 @@ mem_search(FgMemGraph *g, const float *q, int ef, float **vecs, int *ncand)
 			if (g->mark[j] == g->epoch)
 				continue;
 			g->mark[j] = g->epoch;
-			d = fg_exact_distance(shape->metric, q, MEM_VEC(g, j), shape->dim);
+			fresh[nfresh++] = j;
+			__builtin_prefetch(MEM_CODE(g, j));
+			__builtin_prefetch(MEM_CODE(g, j) + 64);
+		}
+		for (int f = 0; f < nfresh; f++)
+		{
+			int			j = fresh[f];
+
+			d = fg_approx_distance(&q, MEM_CODE(g, j));
 			if (best.n >= ef && d >= best.items[0].dist)
 				continue;
 			fg_heap_push(&todo, d, j);
@@ -154,22 +172,23 @@ mem_search(FgMemGraph *g, const float *q, int ef, float **vecs, int *ncand)
 		}
 	}
 
-	/* the max-heap pops worst first: fill the result from the back */
 	*ncand = best.n;
 	result = palloc(sizeof(FgCandidate) * Max(best.n, 1));
-	*vecs = palloc(sizeof(float) * shape->dim * Max(best.n, 1));
-	for (int k = best.n - 1; k >= 0; k--)
+	for (int k = 0; k < best.n; k++)
 	{
-		float		dk = best.items[0].dist;
-		int			i = fg_heap_pop(&best);
+		int			i = best.items[k].item;
 
 		mem_tid(i, &result[k].tid);
 		result[k].heaptid = g->heaptids[i];
-		result[k].dist = dk;
+		result[k].dist = fg_exact_distance(shape->metric, vec, MEM_VEC(g, i), shape->dim);
 		result[k].err = 0.0f;
 		result[k].deleted = false;
-		memcpy(*vecs + (Size) k * shape->dim, MEM_VEC(g, i), sizeof(float) * shape->dim);
 	}
+	fg_sort_candidates(result, best.n);
+	*vecs = palloc(sizeof(float) * shape->dim * Max(best.n, 1));
+	for (int k = 0; k < best.n; k++)
+		memcpy(*vecs + (Size) k * shape->dim, MEM_VEC(g, mem_id(&result[k].tid)),
+			   sizeof(float) * shape->dim);
 	return result;
 }
 
@@ -286,6 +305,7 @@ fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid)
 	if (id >= g->cap)
 		elog(ERROR, "face_graph in-memory build is full");
 	memcpy(MEM_VEC(g, id), vec, sizeof(float) * shape->dim);
+	fg_encode(shape, vec, MEM_CODE(g, id));
 	g->heaptids[id] = *heaptid;
 	g->nlinks[id] = 0;
 	g->mark[id] = 0;
@@ -452,6 +472,7 @@ void
 fg_mem_free(FgMemGraph *g)
 {
 	pfree(g->vecs);
+	pfree(g->codes);
 	pfree(g->links);
 	pfree(g->nlinks);
 	pfree(g->heaptids);

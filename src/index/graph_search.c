@@ -285,6 +285,12 @@ cmp_dist(const void *a, const void *b)
 	return (da > db) - (da < db);
 }
 
+void
+fg_sort_candidates(FgCandidate *cands, int n)
+{
+	qsort(cands, n, sizeof(FgCandidate), cmp_dist);
+}
+
 /*
  * Beam search of width ef from entry.  Returns the beam (free slots
  * dropped, deleted nodes kept and flagged), best first by graph distance to
@@ -363,7 +369,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	result = palloc(sizeof(FgCandidate) * Max(best.n, 1));
 	for (int i = 0; i < best.n; i++)
 		result[i] = cands[best.items[i].item];
-	qsort(result, best.n, sizeof(FgCandidate), cmp_dist);
+	fg_sort_candidates(result, best.n);
 	*ncand = best.n;
 	if (want_vectors)
 	{
