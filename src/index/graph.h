@@ -88,6 +88,12 @@
 #define FG_DEFAULT_M		16
 #define FG_MAX_M			100	/* reloption bound: at most 200 links */
 #define FG_DEFAULT_EF_CONSTRUCTION	64
+/*
+ * The default search breadth: on 100k facegen faces the smallest round
+ * width that returns 99% of the true neighbours closer than the match
+ * threshold (bench/index_bench.sh; README "Index: face_graph").
+ */
+#define FG_DEFAULT_EF_SEARCH		300
 #define FG_ALPHA			1.2f
 
 /* metric of the graph, from the opclass's distance function */
