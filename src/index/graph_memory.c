@@ -366,6 +366,7 @@ fg_mem_write(FgMemGraph *g, Relation index, const float *mean)
 
 	if (g->n == 0)
 		return;
+
 	/* lists in their slack are pruned to R */
 	for (int i = 0; i < g->n; i++)
 	{
@@ -377,6 +378,39 @@ fg_mem_write(FgMemGraph *g, Relation index, const float *mean)
 			g->nlinks[i] = prune_list(g, i, -1, MEM_LINKS(g, i));
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(g->tmp);
+		}
+	}
+	/*
+	 * Every node gets a link from its nearest out-neighbour: robust prune
+	 * can leave a node with in-links from far nodes only (a face alone of
+	 * its kind, whose neighbours' lists are full of their own near ones),
+	 * which a search for a vector near it then hardly ever reaches.
+	 */
+	for (int i = 0; i < g->n; i++)
+	{
+		int			nearest = -1;
+		float		best = 0.0f;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int l = 0; l < g->nlinks[i]; l++)
+		{
+			int			j = MEM_LINKS(g, i)[l];
+			float		d = fg_exact_distance(shape->metric, MEM_VEC(g, i), MEM_VEC(g, j),
+											  shape->dim);
+
+			if (nearest < 0 || d < best)
+			{
+				nearest = j;
+				best = d;
+			}
+		}
+		/* a full list gives up its last place (a filler or its farthest) */
+		if (nearest >= 0 && !has_link(g, nearest, i))
+		{
+			if (g->nlinks[nearest] < shape->max_links)
+				MEM_LINKS(g, nearest)[g->nlinks[nearest]++] = i;
+			else
+				MEM_LINKS(g, nearest)[shape->max_links - 1] = i;
 		}
 	}
 	if (mean)
