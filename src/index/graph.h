@@ -62,6 +62,12 @@
  *		against the scan's MVCC snapshot by the executor as usual, which also
  *		recomputes the exact distance from the heap row.
  *
+ * Build
+ *		The graph is built in backend memory (graph_memory.c) with the exact
+ *		vectors as long as it fits in maintenance_work_mem, and written out in
+ *		breadth-first order from the node nearest the data's mean; the rows
+ *		beyond that go through the insert path (the spill; graph_build.c).
+ *
  * WAL
  *		Every page change after the build goes through GenericXLog.  The build
  *		writes pages without WAL and logs them all at the end with
@@ -89,11 +95,12 @@
 #define FG_MAX_M			100	/* reloption bound: at most 200 links */
 #define FG_DEFAULT_EF_CONSTRUCTION	64
 /*
- * The default search breadth: on 100k facegen faces the smallest round
- * width that returns 99% of the true neighbours closer than the match
- * threshold (bench/index_bench.sh; README "Index: face_graph").
+ * The default search breadth: on 100k facegen faces the smallest width of
+ * the bench's sweep that returns 99% of the true neighbours closer than the
+ * match threshold (300 gave 0.989; bench/index_bench.sh, README "Index:
+ * face_graph").
  */
-#define FG_DEFAULT_EF_SEARCH		300
+#define FG_DEFAULT_EF_SEARCH		400
 #define FG_ALPHA			1.2f
 
 /* metric of the graph, from the opclass's distance function */
