@@ -95,6 +95,19 @@ EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY e <#> '[1,1,0.2]' LIMIT 5;
 SELECT (SELECT array_agg(id) FROM (SELECT id FROM pts ORDER BY e <#> '[1,1,0.2]' LIMIT 5) s)
 	= (SELECT ids FROM exact WHERE op = 'ip') AS ip_exact;
 RESET facerec.ef_search;
+-- the index hands the executor lower bounds of the distances and the
+-- executor re-ranks with exact ones: within one beam the order is exact
+-- (no ERROR "index returned tuples in wrong order" either), per opclass
+SELECT op, count(*) FILTER (WHERE d < prev) AS out_of_order, count(*) AS n
+FROM (SELECT 'l2' AS op, d, lag(d) OVER () AS prev FROM
+		(SELECT e <-> '[0.2,0.1,-0.3]' AS d FROM pts ORDER BY e <-> '[0.2,0.1,-0.3]' LIMIT 100) s
+	UNION ALL
+	SELECT 'cos', d, lag(d) OVER () FROM
+		(SELECT e <=> '[0.2,0.1,-0.3]' AS d FROM pts ORDER BY e <=> '[0.2,0.1,-0.3]' LIMIT 100) s
+	UNION ALL
+	SELECT 'ip', d, lag(d) OVER () FROM
+		(SELECT e <#> '[0.2,0.1,-0.3]' AS d FROM pts ORDER BY e <#> '[0.2,0.1,-0.3]' LIMIT 100) s) t
+GROUP BY op ORDER BY op;
 -- a zero vector has no direction: not in the cosine index
 INSERT INTO pts VALUES (3000, 0, '[0,0,0]');
 SELECT count(*) AS damage FROM facerec_index_check('pts_cos');

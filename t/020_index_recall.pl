@@ -1,5 +1,7 @@
 # face_graph on 10k face-like rows: recall@10 >= 0.95 at default settings for
-# each opclass, the planner's choice, and 1%-selective filtered queries.
+# each opclass, built in memory and built with a spill (maintenance_work_mem
+# too small for the graph), serial and parallel; the planner's choice, and
+# 1%-selective filtered queries.
 use strict;
 use warnings;
 use FindBin;
@@ -30,8 +32,23 @@ for my $opc (sort keys %ops)
 
 	my $r = recall($node, $op, "exact_$opc");
 	cmp_ok($r, '>=', 0.95, "$opc: recall\@10 $r at default settings");
+
+	# 1MB holds about 1,500 of the 10,000 rows: the rest go on pages
+	$node->safe_psql('postgres', "DROP INDEX faces_$opc");
+	my ($rc, $out, $err) = $node->psql('postgres', qq{
+		SET maintenance_work_mem = '1MB';
+		CREATE INDEX faces_$opc ON faces USING face_graph (e face_embedding_${opc}_ops);
+	});
+	is($rc, 0, "$opc: spilling build ran");
+	like($err, qr/NOTICE:  face_graph graph no longer fits into maintenance_work_mem after \d+ rows/,
+		"$opc: the build says that it spilled");
+	is($node->safe_psql('postgres', "SELECT count(*) FROM facerec_index_check('faces_$opc')"),
+		'0', "$opc: check is clean after the spilling build");
+	$r = recall($node, $op, "exact_$opc");
+	cmp_ok($r, '>=', 0.95, "$opc: recall\@10 $r after the spilling build");
 	$node->safe_psql('postgres', "DROP INDEX faces_$opc") unless $opc eq 'l2';
 }
+$node->safe_psql('postgres', "DROP INDEX faces_l2; CREATE INDEX faces_l2 ON faces USING face_graph (e)");
 
 # the L2 ground truth of facegen itself, and match recall (true neighbours
 # closer than 0.6 that the index returns)
@@ -51,20 +68,33 @@ my $match = $node->safe_psql('postgres', q{
 });
 cmp_ok($match, '>=', 0.99, "l2: match recall $match");
 
-# a parallel build (leader + 2 workers) keeps recall
+# a build that spills inserts the rest in parallel (leader + 2 workers)
+# and keeps recall; one that fits in memory needs no workers
 my ($rc, $out, $err) = $node->psql('postgres', q{
 	ALTER TABLE faces SET (parallel_workers = 2);
+	SET max_parallel_maintenance_workers = 2;
+	SET maintenance_work_mem = '1MB';
+	SET client_min_messages = debug1;
+	DROP INDEX faces_l2;
+	CREATE INDEX faces_l2 ON faces USING face_graph (e);
+});
+is($rc, 0, 'parallel spilling build ran');
+like($err, qr/face_graph graph no longer fits/, 'the parallel build spilled');
+like($err, qr/face_graph build: [12] parallel workers/, 'the spill used parallel workers');
+is($node->safe_psql('postgres', "SELECT count(*) FROM facerec_index_check('faces_l2')"),
+	'0', 'check is clean after the parallel spilling build');
+$r = recall($node, '<->', 'gt');
+cmp_ok($r, '>=', 0.95, "l2: recall\@10 $r after a parallel spilling build");
+($rc, $out, $err) = $node->psql('postgres', q{
 	SET max_parallel_maintenance_workers = 2;
 	SET client_min_messages = debug1;
 	DROP INDEX faces_l2;
 	CREATE INDEX faces_l2 ON faces USING face_graph (e);
 });
-is($rc, 0, 'parallel build ran');
-like($err, qr/face_graph build: [12] parallel workers/, 'the build used parallel workers');
-is($node->safe_psql('postgres', "SELECT count(*) FROM facerec_index_check('faces_l2')"),
-	'0', 'check is clean after the parallel build');
+is($rc, 0, 'in-memory build with workers allowed ran');
+unlike($err, qr/no longer fits|parallel workers/, 'a graph that fits is built in memory alone');
 $r = recall($node, '<->', 'gt');
-cmp_ok($r, '>=', 0.95, "l2: recall\@10 $r after a parallel build");
+cmp_ok($r, '>=', 0.95, "l2: recall\@10 $r after the in-memory build");
 
 # 1%-selective filter: k rows come back, and they are the right ones mostly
 exact_top10($node, '<->', 'exact_filtered', 'qid <= 20');

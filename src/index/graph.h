@@ -15,9 +15,13 @@
  *
  *		The beam search compares the float query with int8 codes of the
  *		nodes (per-dimension offset and scale fixed at build time, kept in the
- *		meta page); the best ef candidates are then re-ranked with the exact
- *		float vectors, which are stored in the same tuple.  A traversal step
- *		thus reads 128 code bytes per neighbour instead of 512 float bytes.
+ *		meta page); a traversal step reads 128 code bytes per neighbour.  The
+ *		exact vector is not stored in the index: each node keeps the length of
+ *		its quantization error, err = |x - decode(code)|, from which a scan
+ *		computes a rigorous lower bound of the exact distance (triangle
+ *		inequality, see fg_lower_bound) and hands it to the executor with
+ *		xs_recheckorderby: the executor re-ranks with exact distances from the
+ *		heap rows.  Link choices (pruning) use the decoded codes.
  *
  * Page layout
  *		Block 0 is the meta page (FgMetaPageData in the page contents).  Every
@@ -25,11 +29,17 @@
  *		fixed-size node tuples (all of one index have the same size), with
  *		FgPageOpaqueData in the special space.  A node tuple is
  *
- *			FgNodeData header (heap TID, flags, link count)
- *			ItemPointerData links[R]       (index TIDs of the out-neighbours)
+ *			FgNodeData header (heap TID, flags, link count, err)   16 bytes
+ *			FgLink links[R]                (index TIDs of the out-neighbours)
  *			int8 code[dim]                 (quantized vector)
- *			padding to 4 bytes
- *			float4 vec[dim]                (exact vector; normalized for cosine)
+ *
+ *		so 16 + 4 R + dim bytes: 272 for m = 16 and 128 dimensions, 29 nodes
+ *		per 8 kB page (about 282 bytes per face).  A link packs a node's block
+ *		number (24 bits) and offset (8 bits) into 4 bytes: an index holds at
+ *		most 2^24 - 1 blocks (128 GB, hundreds of millions of faces), and no
+ *		page holds more than 255 nodes (the smallest node, 4 links and one
+ *		dimension, takes 44 bytes with its line pointer; fg_shape_compute
+ *		checks it).  Link 0 is no link (block 0 is the meta page).
  *
  *		Tuples are updated in place (links, flags); a node is never moved, so
  *		its index TID is its identity.  Vacuum turns dead nodes into FREE
@@ -46,10 +56,17 @@
  *		ExclusiveLock by vacuum while it repairs links and frees dead nodes,
  *		guarantees that no insert links to a node while it is being freed.
  *		Scans take no heavyweight lock: a slot reused under a scan only makes
- *		that scan's graph walk slightly worse; a node's heap TID and vector
- *		are always read together under one buffer lock, so results stay
- *		consistent.  Returned TIDs are checked against the scan's MVCC
- *		snapshot by the executor as usual.
+ *		that scan's graph walk slightly worse; a node's heap TID, code and
+ *		err are always read together under one buffer lock, so a returned
+ *		distance bound belongs to the returned row.  Returned TIDs are checked
+ *		against the scan's MVCC snapshot by the executor as usual, which also
+ *		recomputes the exact distance from the heap row.
+ *
+ * Build
+ *		The graph is built in backend memory (graph_memory.c) with the exact
+ *		vectors as long as it fits in maintenance_work_mem, and written out in
+ *		breadth-first order from the node nearest the data's mean; the rows
+ *		beyond that go through the insert path (the spill; graph_build.c).
  *
  * WAL
  *		Every page change after the build goes through GenericXLog.  The build
@@ -69,13 +86,21 @@
 #include "utils/relcache.h"
 
 #define FG_MAGIC			0x46524731	/* "FRG1" */
-#define FG_VERSION			1
+#define FG_VERSION			2	/* 2: 4-byte links, no float vector, err */
 #define FG_METAPAGE_BLKNO	0
 #define FG_UPDATE_LOCK		FG_METAPAGE_BLKNO
 #define FG_MAX_DIM			960		/* offsets and scales must fit the meta page */
 
 #define FG_DEFAULT_M		16
+#define FG_MAX_M			100	/* reloption bound: at most 200 links */
 #define FG_DEFAULT_EF_CONSTRUCTION	64
+/*
+ * The default search breadth: on 100k facegen faces the smallest width of
+ * the bench's sweep that returns 99% of the true neighbours closer than the
+ * match threshold (300 gave 0.989; bench/index_bench.sh, README "Index:
+ * face_graph").
+ */
+#define FG_DEFAULT_EF_SEARCH		400
 #define FG_ALPHA			1.2f
 
 /* metric of the graph, from the opclass's distance function */
@@ -124,14 +149,22 @@ typedef struct FgPageOpaqueData
 #define FG_PAGE_ID		0xFA7E
 #define FgPageGetOpaque(page) ((FgPageOpaqueData *) PageGetSpecialPointer(page))
 
-/* node tuple header; links, code and vector follow (see above) */
+/* node tuple header; links and code follow (see above) */
 typedef struct FgNodeData
 {
 	ItemPointerData heaptid;
 	uint8		flags;
 	uint8		unused;
 	uint16		nlinks;
+	uint16		unused2;
+	float4		err;			/* |x - decode(code)|, x as prepared */
 } FgNodeData;
+
+/* a link: block << 8 | offset; 0 = none */
+typedef uint32 FgLink;
+
+#define FG_LINK_MAX_BLOCK	((BlockNumber) 0xFFFFFF)
+#define FG_LINK_MAX_OFFSET	255
 
 typedef FgNodeData *FgNode;
 
@@ -149,16 +182,50 @@ typedef struct FgShape
 	int			ef_construction;
 	FgMetric	metric;
 	Size		code_off;
-	Size		vec_off;
 	Size		node_size;
 	float	   *offset;			/* dim */
 	float	   *scale;			/* dim */
 	float	   *weight;			/* scale^2: weights of the int8 L2 kernel */
+	float		decoded_norm_max;	/* no decoded vector is longer */
 } FgShape;
 
-#define FgNodeLinks(node)	((ItemPointer) ((char *) (node) + FG_LINKS_OFF))
+#define FgNodeLinks(node)	((FgLink *) ((char *) (node) + FG_LINKS_OFF))
 #define FgNodeCode(shape, node) ((signed char *) ((char *) (node) + (shape)->code_off))
-#define FgNodeVec(shape, node) ((float *) ((char *) (node) + (shape)->vec_off))
+
+static inline FgLink
+fg_link_pack(ItemPointer tid)
+{
+	return ((FgLink) ItemPointerGetBlockNumberNoCheck(tid) << 8) |
+		ItemPointerGetOffsetNumberNoCheck(tid);
+}
+
+static inline void
+fg_link_unpack(FgLink link, ItemPointer tid)
+{
+	ItemPointerSet(tid, link >> 8, link & 0xFF);
+}
+
+/* a node's links as TIDs (at most max_links of them); returns the count */
+static inline int
+fg_node_get_links(FgNode node, int max_links, ItemPointerData *out)
+{
+	int			n = Min(node->nlinks, max_links);
+	FgLink	   *links = FgNodeLinks(node);
+
+	for (int i = 0; i < n; i++)
+		fg_link_unpack(links[i], &out[i]);
+	return n;
+}
+
+static inline void
+fg_node_set_links(FgNode node, const ItemPointerData *in, int n)
+{
+	FgLink	   *links = FgNodeLinks(node);
+
+	for (int i = 0; i < n; i++)
+		links[i] = fg_link_pack((ItemPointer) &in[i]);
+	node->nlinks = n;
+}
 
 /*
  * A query prepared for one metric: the float vector (normalized for cosine)
@@ -170,14 +237,16 @@ typedef struct FgQuery
 	float	   *vec;			/* exact query */
 	float	   *qcode;			/* L2: (q - offset) / scale; IP: q * scale */
 	float		ip_const;		/* IP: q . offset */
+	float		norm;			/* |vec| */
 } FgQuery;
 
 /* one node found by a search */
 typedef struct FgCandidate
 {
 	ItemPointerData tid;		/* index TID of the node */
-	ItemPointerData heaptid;	/* after re-rank */
-	float		dist;			/* approximate, then exact after re-rank */
+	ItemPointerData heaptid;
+	float		dist;			/* graph distance to the decoded code */
+	float		err;			/* the node's quantization error */
 	bool		deleted;
 } FgCandidate;
 
@@ -210,17 +279,36 @@ extern void fg_ensure_dim(Relation index, int dim);
 extern ItemPointerData fg_get_entry(Relation index);
 extern void fg_set_entry(Relation index, ItemPointerData entry, bool building);
 extern FgNode fg_page_node(Page page, OffsetNumber off, const FgShape *shape);
-extern void fg_encode(const FgShape *shape, const float *vec, signed char *code);
+extern float fg_encode(const FgShape *shape, const float *vec, signed char *code);
+extern void fg_decode(const FgShape *shape, const signed char *code, float *vec);
 extern bool fg_prepare_vector(FgMetric metric, float *vec, int dim);
 extern void fg_prepare_query(FgQuery *q, const FgShape *shape, const float *vec);
 extern float fg_approx_distance(const FgQuery *q, const signed char *code);
 extern float fg_exact_distance(FgMetric metric, const float *a, const float *b, int dim);
+extern double fg_lower_bound(const FgQuery *q, float approx, float err);
 extern void fg_edit_begin(FgEdit *edit, Relation index, bool building);
 extern Page fg_edit_page(FgEdit *edit, Buffer buf, bool fresh);
 extern void fg_edit_finish(FgEdit *edit);
 extern Buffer fg_new_page(Relation index);
 
 /* graph_search.c */
+typedef struct FgHeapItem
+{
+	float		dist;
+	int			item;
+} FgHeapItem;
+
+typedef struct FgHeap
+{
+	FgHeapItem *items;
+	int			n;
+	int			cap;
+	float		sign;			/* 1: min-heap, -1: max-heap */
+} FgHeap;
+
+extern void fg_heap_init(FgHeap *h, int cap, float sign);
+extern void fg_heap_push(FgHeap *h, float dist, int item);
+extern int	fg_heap_pop(FgHeap *h);
 typedef struct FgTidSet FgTidSet;
 extern FgTidSet *fg_tidset_create(uint32 size);
 extern bool fg_tidset_add(FgTidSet *set, ItemPointer tid);
@@ -229,6 +317,7 @@ extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
 extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
 extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
 							  int ef, bool want_vectors, float **vectors, int *ncand);
+extern void fg_sort_candidates(FgCandidate *cands, int n);
 extern int	fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
 								 ItemPointerData self, int limit, bool fill,
 								 ItemPointerData *out);
@@ -261,7 +350,7 @@ extern bool fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 extern bool fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
 							 ItemPointerData *old, int nold, ItemPointerData *links,
 							 int nlinks, bool building);
-extern int	fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid,
+extern int	fg_prune_links(const FgShape *shape, ItemPointer tid,
 						   const float *vec, FgCandidate *cand, float *vecs, int n,
 						   bool fill, ItemPointerData *out);
 extern void fg_insert_vector(Relation index, const float *rawvec, int dim,
@@ -270,6 +359,16 @@ extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,
 						ItemPointer heap_tid, Relation heap,
 						IndexUniqueCheck checkUnique, bool indexUnchanged,
 						struct IndexInfo *indexInfo);
+
+/* graph_memory.c: the in-memory phase of the build */
+typedef struct FgMemGraph FgMemGraph;
+extern Size fg_mem_node_bytes(const FgShape *shape);
+extern FgMemGraph *fg_mem_create(const FgShape *shape, int capacity);
+extern int	fg_mem_count(const FgMemGraph *g);
+extern int	fg_mem_capacity(const FgMemGraph *g);
+extern void fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid);
+extern void fg_mem_write(FgMemGraph *g, Relation index, const float *mean);
+extern void fg_mem_free(FgMemGraph *g);
 
 /* graph_build.c */
 extern IndexBuildResult *fg_ambuild(Relation heap, Relation index, struct IndexInfo *indexInfo);

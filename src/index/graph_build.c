@@ -2,15 +2,22 @@
  * graph_build.c
  *		CREATE INDEX for face_graph: one pass over the table for the
  *		per-dimension range of the (prepared) vectors, which fixes the int8
- *		quantization; a second pass inserting every row through the ordinary
- *		insert path without WAL; then the entry moves to the node nearest the
- *		data's mean, and all pages are WAL-logged at once.
+ *		quantization; a second pass that builds the graph in memory
+ *		(graph_memory.c) as long as it fits in maintenance_work_mem, writes
+ *		it out, and inserts the rest (the spill) through the ordinary insert
+ *		path without WAL; then unreachable nodes are linked and all pages are
+ *		WAL-logged at once.
  *
- * The second pass runs in parallel when max_parallel_maintenance_workers
- * (and the table's size) allow: the leader and each worker read their share
- * of a parallel table scan and insert through the same insert path, which
- * is safe under concurrency anyway (see graph.h); the range pass and the
- * final entry / reachability steps stay in the leader.
+ * The second pass reads the table in physical order (no synchronized scan)
+ * and decides at each new heap block whether a whole block (at most
+ * MaxHeapTuplesPerPage rows) still fits; so the rows of the memory graph are
+ * exactly those of the blocks before the spill block.  The in-memory phase
+ * is the leader's alone.  The spill runs in parallel when
+ * max_parallel_maintenance_workers (and the table's size) allow: the leader
+ * and each worker read their share of a parallel table scan, skip the
+ * blocks before the spill block and insert through the page path, which is
+ * safe under concurrency anyway (see graph.h).  A build that fits in memory
+ * launches no workers.
  *
  * Progress goes to pg_stat_progress_create_index (subphase, tuples done /
  * total, counted over all processes).
@@ -41,6 +48,8 @@
 
 #define FG_PHASE_RANGE	2
 #define FG_PHASE_GRAPH	3
+#define FG_PHASE_WRITE	4
+#define FG_PHASE_SPILL	5
 
 typedef struct FgBuildState
 {
@@ -55,6 +64,10 @@ typedef struct FgBuildState
 	MemoryContext tmpcxt;
 	bool		inserting;		/* pass 2 */
 	pg_atomic_uint64 *done;		/* parallel build: rows inserted by all */
+	FgMemGraph *mem;			/* the in-memory phase, NULL once written */
+	BlockNumber cur_block;		/* heap block of the last row seen */
+	BlockNumber spill_block;	/* first heap block not in memory */
+	bool		defer_spill;	/* the spill is left to the parallel phase */
 } FgBuildState;
 
 /* shared state of a parallel build, followed by the parallel table scan */
@@ -64,6 +77,7 @@ typedef struct FgParallelShared
 	Oid			indexrelid;
 	bool		isconcurrent;
 	int			dim;
+	BlockNumber spill_block;	/* blocks before it are in the graph already */
 	pg_atomic_uint64 done;
 } FgParallelShared;
 
@@ -124,11 +138,74 @@ add_to_range(FgBuildState *st, FaceEmbedding *e, MemoryContext keep)
 	}
 }
 
-/* pass 2: insert one row */
+/* the mean of the prepared vectors (pass 1), prepared; NULL if it has none */
+static float *
+data_mean(FgBuildState *st)
+{
+	float	   *mean = palloc(sizeof(float) * st->dim);
+
+	for (int i = 0; i < st->dim; i++)
+		mean[i] = (float) (st->sum[i] / st->ntuples);
+	if (!fg_prepare_vector(st->metric, mean, st->dim))
+		return NULL;
+	return mean;
+}
+
+/* write out the memory graph: the rest of the rows go to pages */
+static void
+write_memory_graph(FgBuildState *st, bool spilling)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->tmpcxt);
+
+	if (spilling)
+		ereport(NOTICE,
+				(errmsg("face_graph graph no longer fits into maintenance_work_mem after %d rows",
+						fg_mem_count(st->mem)),
+				 errdetail("The remaining rows are inserted on the index pages, which is slower."),
+				 errhint("Increase maintenance_work_mem to speed up builds.")));
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_WRITE);
+	fg_mem_write(st->mem, st->index, data_mean(st));
+	fg_mem_free(st->mem);
+	st->mem = NULL;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE,
+								 spilling ? FG_PHASE_SPILL : FG_PHASE_GRAPH);
+	MemoryContextSwitchTo(old);
+}
+
+/* pass 2: insert one row, into the memory graph while it has room */
 static void
 insert_row(FgBuildState *st, FaceEmbedding *e, ItemPointer tid)
 {
-	fg_insert_vector(st->index, e->x, e->dim, tid, true);
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+
+	/*
+	 * Only the parallel spill's scan sees blocks before the spill block
+	 * again (the serial scan is past them): those rows are in the graph.
+	 */
+	if (BlockNumberIsValid(st->spill_block) && blkno < st->spill_block)
+		return;
+	if (st->mem && blkno != st->cur_block)
+	{
+		/* a new block: spill unless all its rows still fit */
+		st->cur_block = blkno;
+		if (fg_mem_count(st->mem) + MaxHeapTuplesPerPage > fg_mem_capacity(st->mem))
+		{
+			write_memory_graph(st, true);
+			st->spill_block = blkno;
+		}
+	}
+	if (st->mem)
+	{
+		float	   *vec = palloc(sizeof(float) * e->dim);
+
+		memcpy(vec, e->x, sizeof(float) * e->dim);
+		if (fg_prepare_vector(st->metric, vec, e->dim))
+			fg_mem_insert(st->mem, vec, tid);
+	}
+	else if (st->defer_spill)
+		return;					/* the parallel phase inserts it */
+	else
+		fg_insert_vector(st->index, e->x, e->dim, tid, true);
 	st->indtuples += 1;
 	if (st->done)
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
@@ -186,6 +263,7 @@ fg_parallel_build_main(dsm_segment *seg, shm_toc *toc)
 	st.index = index;
 	st.metric = fg_get_shape(index)->metric;
 	st.dim = shared->dim;
+	st.spill_block = shared->spill_block;
 	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
 									  ALLOCSET_DEFAULT_SIZES);
 	parallel_insert(shared, heap, index, indexInfo, &st);
@@ -194,27 +272,19 @@ fg_parallel_build_main(dsm_segment *seg, shm_toc *toc)
 }
 
 /*
- * The second pass: inserts by the leader and, when the planner grants them,
- * parallel workers.  Returns the number of workers that took part.
+ * The parallel spill: the rows from st->spill_block on, inserted on pages by
+ * the leader and nworkers parallel workers.
  */
-static int
-insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st)
+static void
+spill_parallel(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st,
+			   int nworkers)
 {
-	int			nworkers = plan_create_index_workers(RelationGetRelid(heap),
-													 RelationGetRelid(index));
 	ParallelContext *pcxt;
 	FgParallelShared *shared;
 	Size		size;
 	Snapshot	snapshot;
-	int			launched;
 
-	st->inserting = true;
-	if (nworkers <= 0)
-	{
-		table_index_build_scan(heap, index, indexInfo, true, true,
-							   build_callback, st, NULL);
-		return 0;
-	}
+	st->defer_spill = false;
 
 	EnterParallelMode();
 	pcxt = CreateParallelContext("facerec", "fg_parallel_build_main", nworkers);
@@ -231,13 +301,13 @@ insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *s
 	shared->indexrelid = RelationGetRelid(index);
 	shared->isconcurrent = indexInfo->ii_Concurrent;
 	shared->dim = st->dim;
-	pg_atomic_init_u64(&shared->done, 0);
+	shared->spill_block = st->spill_block;
+	pg_atomic_init_u64(&shared->done, (uint64) st->indtuples);
 	table_parallelscan_initialize(heap, ParallelTableScanFromShared(shared), snapshot);
 	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_SHARED, shared);
 
 	LaunchParallelWorkers(pcxt);
-	launched = pcxt->nworkers_launched;
-	ereport(DEBUG1, (errmsg("face_graph build: %d parallel workers", launched)));
+	ereport(DEBUG1, (errmsg("face_graph build: %d parallel workers", pcxt->nworkers_launched)));
 	parallel_insert(shared, heap, index, indexInfo, st);
 	WaitForParallelWorkersToFinish(pcxt);
 	st->indtuples = (double) pg_atomic_read_u64(&shared->done);
@@ -247,7 +317,6 @@ insert_rows(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *s
 	if (IsMVCCSnapshot(snapshot))
 		UnregisterSnapshot(snapshot);
 	ExitParallelMode();
-	return launched;
 }
 
 /* the meta page, written without WAL (the build logs every page at the end) */
@@ -277,7 +346,10 @@ write_meta(Relation index, FgBuildState *st, int m, int ef_construction)
 	UnlockReleaseBuffer(buf);
 }
 
-/* move the entry to the node nearest the mean: shorter walks for everyone */
+/*
+ * After a spill: move the entry to the node nearest the mean, shorter walks
+ * for everyone (the memory graph's entry was, but it may have had no row).
+ */
 static void
 choose_entry(Relation index, FgBuildState *st)
 {
@@ -290,10 +362,8 @@ choose_entry(Relation index, FgBuildState *st)
 
 	if (!ItemPointerIsValid(&entry) || st->ntuples == 0)
 		return;
-	mean = palloc(sizeof(float) * st->dim);
-	for (int i = 0; i < st->dim; i++)
-		mean[i] = (float) (st->sum[i] / st->ntuples);
-	if (!fg_prepare_vector(st->metric, mean, st->dim))
+	mean = data_mean(st);
+	if (mean == NULL)
 		return;
 	fg_prepare_query(&q, shape, mean);
 	cands = fg_search(index, &q, entry, shape->ef_construction, false, NULL, &n);
@@ -304,6 +374,40 @@ choose_entry(Relation index, FgBuildState *st)
 			fg_set_entry(index, cands[i].tid, true);
 			break;
 		}
+	}
+}
+
+/*
+ * The second pass: the memory graph (as many rows as maintenance_work_mem
+ * holds), written out, then the spill, serial within the same scan or in
+ * parallel after it.
+ */
+static void
+build_graph(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st)
+{
+	const FgShape *shape = fg_get_shape(index);
+	double		fit = (double) maintenance_work_mem * 1024.0 / fg_mem_node_bytes(shape);
+	/* one heap block of slack: the rows counted by pass 1 then never spill */
+	double		want = st->ntuples + MaxHeapTuplesPerPage;
+	int			capacity = (int) Min(Min(fit, want), (double) (INT_MAX / 2));
+	int			nworkers = 0;
+
+	st->mem = fg_mem_create(shape, Max(capacity, 1));
+	st->cur_block = InvalidBlockNumber;
+	st->spill_block = InvalidBlockNumber;
+	if (capacity < want)
+		nworkers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+	st->defer_spill = nworkers > 0;
+	st->inserting = true;
+	/* physical order: the memory graph holds the blocks before the spill */
+	table_index_build_scan(heap, index, indexInfo, false, true, build_callback, st, NULL);
+	if (st->mem)
+		write_memory_graph(st, false);
+	else
+	{
+		if (st->defer_spill)
+			spill_parallel(heap, index, indexInfo, st, nworkers);
+		choose_entry(index, st);
 	}
 }
 
@@ -350,8 +454,7 @@ fg_ambuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) st.ntuples);
 	if (st.ntuples > 0)
 	{
-		insert_rows(heap, index, indexInfo, &st);
-		choose_entry(index, &st);
+		build_graph(heap, index, indexInfo, &st);
 		fg_reconnect(index, fg_get_shape(index), true);
 	}
 
@@ -395,7 +498,11 @@ fg_ambuildphasename(int64 phasenum)
 		case FG_PHASE_RANGE:
 			return "measuring value ranges";
 		case FG_PHASE_GRAPH:
-			return "building graph";
+			return "building graph in memory";
+		case FG_PHASE_WRITE:
+			return "writing graph pages";
+		case FG_PHASE_SPILL:
+			return "inserting the rest on pages";
 		default:
 			return NULL;
 	}

@@ -4,7 +4,8 @@
  *		structural damage, one row per problem (none for a sound index).
  *
  * Checked: the meta page (magic, version, sizes, entry), every page's
- * special space, every node's size, flags and link count, and every link:
+ * special space, every node's size, flags, quantization error and link
+ * count, and every link:
  * it must point at an existing node of the index, not at a free slot, not
  * at the node itself, and not twice.  Last, every live node must be
  * reachable from the entry (else no scan can return it); a node that an
@@ -13,6 +14,8 @@
  * ShareLock, so it sees no vacuum halfway through a repair.
  */
 #include "postgres.h"
+
+#include <float.h>
 
 #include "access/relation.h"
 #include "catalog/pg_type.h"
@@ -95,7 +98,7 @@ static void
 check_node(Relation index, const FgShape *shape, BlockNumber nblocks, FgNode node,
 		   BlockNumber blkno, OffsetNumber off, CheckState *cs)
 {
-	ItemPointer links = FgNodeLinks(node);
+	ItemPointerData links[2 * FG_MAX_M];
 	ItemPointerData self;
 
 	if (node->flags & ~(FG_NODE_DELETED | FG_NODE_FREE))
@@ -108,12 +111,16 @@ check_node(Relation index, const FgShape *shape, BlockNumber nblocks, FgNode nod
 	}
 	if (!ItemPointerIsValid(&node->heaptid))
 		report(cs, blkno, off, "node without a heap row");
+	/* the scans' distance bounds rest on err */
+	if (!(node->err >= 0.0f && node->err < FLT_MAX))
+		report(cs, blkno, off, "quantization error %g is not a length", node->err);
 	if (node->nlinks > shape->max_links)
 	{
 		report(cs, blkno, off, "%d links, more than the %d allowed",
 			   node->nlinks, shape->max_links);
 		return;
 	}
+	fg_node_get_links(node, shape->max_links, links);
 	ItemPointerSet(&self, blkno, off);
 	for (int i = 0; i < node->nlinks; i++)
 	{
@@ -154,7 +161,7 @@ check_index(Relation index, CheckState *cs)
 		UnlockReleaseBuffer(buf);
 		return;
 	}
-	if (meta->dim < 0 || meta->dim > FG_MAX_DIM || meta->m < 2 || meta->m > 100 ||
+	if (meta->dim < 0 || meta->dim > FG_MAX_DIM || meta->m < 2 || meta->m > FG_MAX_M ||
 		meta->metric < FG_METRIC_L2 || meta->metric > FG_METRIC_IP)
 	{
 		report(cs, 0, InvalidOffsetNumber, "bad meta page: dim %d, m %d, metric %d",

@@ -11,7 +11,7 @@
 
 #include "index/graph.h"
 
-int			fg_ef_search = 150;
+int			fg_ef_search = FG_DEFAULT_EF_SEARCH;
 bool		fg_iterative_scan = true;
 int			fg_max_scan_tuples = 20000;
 
@@ -24,7 +24,7 @@ index_init(void)
 	fg_relopt_kind = add_reloption_kind();
 	add_int_reloption(fg_relopt_kind, "m",
 					  "Graph degree: each node keeps up to 2 * m links",
-					  FG_DEFAULT_M, 2, 100, AccessExclusiveLock);
+					  FG_DEFAULT_M, 2, FG_MAX_M, AccessExclusiveLock);
 	add_int_reloption(fg_relopt_kind, "ef_construction",
 					  "Beam width of the searches that pick a new node's links",
 					  FG_DEFAULT_EF_CONSTRUCTION, 4, 1000, AccessExclusiveLock);
@@ -32,7 +32,7 @@ index_init(void)
 	DefineCustomIntVariable("facerec.ef_search",
 							"Beam width of face_graph index searches.",
 							"Larger finds more of the true nearest neighbours, slower.",
-							&fg_ef_search, 150, 1, 1000,
+							&fg_ef_search, FG_DEFAULT_EF_SEARCH, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.iterative_scan",
 							 "Let face_graph scans widen their search when a filter rejects rows.",

@@ -145,8 +145,9 @@ fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	node = fg_page_node(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid), shape);
-	same = !(node->flags & FG_NODE_FREE) && node->nlinks == nold &&
-		memcmp(FgNodeLinks(node), old, sizeof(ItemPointerData) * nold) == 0;
+	same = !(node->flags & FG_NODE_FREE) && node->nlinks == nold;
+	for (int i = 0; i < nold && same; i++)
+		same = FgNodeLinks(node)[i] == fg_link_pack(&old[i]);
 	if (same)
 	{
 		FgEdit		edit;
@@ -154,15 +155,14 @@ fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
 		fg_edit_begin(&edit, index, building);
 		node = fg_page_node(fg_edit_page(&edit, buf, false),
 							ItemPointerGetOffsetNumber(tid), shape);
-		memcpy(FgNodeLinks(node), links, sizeof(ItemPointerData) * nlinks);
-		node->nlinks = nlinks;
+		fg_node_set_links(node, links, nlinks);
 		fg_edit_finish(&edit);
 	}
 	UnlockReleaseBuffer(buf);
 	return same;
 }
 
-/* read a node's links and vector; false for a free slot */
+/* read a node's links and decoded vector; false for a free slot */
 bool
 fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 		   ItemPointerData *links, int *nlinks, float *vec)
@@ -176,9 +176,8 @@ fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 	present = !(node->flags & FG_NODE_FREE);
 	if (present)
 	{
-		*nlinks = node->nlinks;
-		memcpy(links, FgNodeLinks(node), sizeof(ItemPointerData) * node->nlinks);
-		memcpy(vec, FgNodeVec(shape, node), sizeof(float) * shape->dim);
+		*nlinks = fg_node_get_links(node, shape->max_links, links);
+		fg_decode(shape, FgNodeCode(shape, node), vec);
 	}
 	UnlockReleaseBuffer(buf);
 	return present;
@@ -189,7 +188,7 @@ fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
  * (any order, vectors in vecs), by robust prune; returns the count.
  */
 int
-fg_prune_links(Relation index, const FgShape *shape, ItemPointer tid, const float *vec,
+fg_prune_links(const FgShape *shape, ItemPointer tid, const float *vec,
 			   FgCandidate *cand, float *vecs, int n, bool fill, ItemPointerData *out)
 {
 	int		   *order = palloc(sizeof(int) * Max(n, 1));
@@ -242,6 +241,7 @@ fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(from));
 	FgNode		node;
 	bool		present = false;
+	FgLink		link = fg_link_pack(&to);
 
 	if (displaced)
 		ItemPointerSetInvalid(displaced);
@@ -250,7 +250,7 @@ fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 	if (!(node->flags & FG_NODE_FREE) && !ItemPointerEquals(from, &to))
 	{
 		for (int i = 0; i < node->nlinks; i++)
-			present |= ItemPointerEquals(&FgNodeLinks(node)[i], &to);
+			present |= FgNodeLinks(node)[i] == link;
 		if (!present && (force || node->nlinks < shape->max_links))
 		{
 			FgEdit		edit;
@@ -259,12 +259,12 @@ fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 			node = fg_page_node(fg_edit_page(&edit, buf, false),
 								ItemPointerGetOffsetNumber(from), shape);
 			if (node->nlinks < shape->max_links)
-				FgNodeLinks(node)[node->nlinks++] = to;
+				FgNodeLinks(node)[node->nlinks++] = link;
 			else
 			{
 				if (displaced)
-					*displaced = FgNodeLinks(node)[shape->max_links - 1];
-				FgNodeLinks(node)[shape->max_links - 1] = to;
+					fg_link_unpack(FgNodeLinks(node)[shape->max_links - 1], displaced);
+				FgNodeLinks(node)[shape->max_links - 1] = link;
 			}
 			fg_edit_finish(&edit);
 			present = true;
@@ -334,7 +334,7 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		cand[n].tid = newtid;
 		cand[n].deleted = false;
 		n++;
-		nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
+		nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, links);
 		for (int i = 0; i < nlinks; i++)
 			kept_new |= ItemPointerEquals(&links[i], &newtid);
 		if (!kept_new)
@@ -402,8 +402,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 
 	node = palloc0(shape->node_size);
 	node->heaptid = *heaptid;
-	fg_encode(shape, vec, FgNodeCode(shape, node));
-	memcpy(FgNodeVec(shape, node), vec, sizeof(float) * dim);
+	node->err = fg_encode(shape, vec, FgNodeCode(shape, node));
 
 	if (!building)
 		LockPage(index, FG_UPDATE_LOCK, ShareLock);
@@ -428,14 +427,14 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 
 	fg_prepare_query(&q, shape, vec);
 	cands = fg_search(index, &q, entry, shape->ef_construction, true, &vecs, &ncand);
-	links = FgNodeLinks(node);
+	links = palloc(sizeof(ItemPointerData) * shape->max_links);
 	ItemPointerSetInvalid(&self);
 	/*
 	 * m links to start with, as in HNSW: the other m places take back-links
 	 * and the links that neighbours hand over when they prune.
 	 */
 	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, shape->m, false, links);
-	node->nlinks = nlinks;
+	fg_node_set_links(node, links, nlinks);
 	self = place_node(index, shape, node, building, InvalidBuffer);
 
 	{
@@ -458,6 +457,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
 	pfree(cands);
 	pfree(vecs);
+	pfree(links);
 	pfree(node);
 	pfree(vec);
 }

@@ -46,9 +46,13 @@ fg_shape_compute(FgShape *shape, int dim, int m, int ef_construction, FgMetric m
 	shape->max_links = 2 * m;
 	shape->ef_construction = ef_construction;
 	shape->metric = metric;
-	shape->code_off = FG_LINKS_OFF + sizeof(ItemPointerData) * shape->max_links;
-	shape->vec_off = TYPEALIGN(sizeof(float4), shape->code_off + dim);
-	shape->node_size = shape->vec_off + sizeof(float4) * dim;
+	shape->code_off = FG_LINKS_OFF + sizeof(FgLink) * shape->max_links;
+	shape->node_size = shape->code_off + dim;
+	/* a link's 8 offset bits must address every node of a page */
+	if ((BLCKSZ - SizeOfPageHeaderData) /
+		(MAXALIGN(shape->node_size) + sizeof(ItemIdData)) > FG_LINK_MAX_OFFSET)
+		elog(ERROR, "face_graph nodes of %zu bytes are too small for this block size",
+			 shape->node_size);
 }
 
 /*
@@ -62,6 +66,7 @@ fg_get_shape(Relation index)
 	Buffer		buf;
 	FgMetaPageData *meta;
 	int			dim;
+	double		norm_max;
 
 	if (index->rd_amcache != NULL)
 		return (const FgShape *) index->rd_amcache;
@@ -82,12 +87,19 @@ fg_get_shape(Relation index)
 	shape->offset = (float *) (shape + 1);
 	shape->scale = shape->offset + dim;
 	shape->weight = shape->scale + dim;
+	norm_max = 0.0;
 	for (int i = 0; i < dim; i++)
 	{
+		double		far;
+
 		shape->offset[i] = meta->offset[i];
 		shape->scale[i] = FgMetaScales(meta)[i];
 		shape->weight[i] = shape->scale[i] * shape->scale[i];
+		/* the code's farther end from zero */
+		far = fabs((double) shape->offset[i]) + 127.0 * shape->scale[i];
+		norm_max += far * far;
 	}
+	shape->decoded_norm_max = (float) sqrt(norm_max);
 	UnlockReleaseBuffer(buf);
 
 	if (dim > 0)
@@ -152,15 +164,30 @@ fg_page_node(Page page, OffsetNumber off, const FgShape *shape)
 	return (FgNode) PageGetItem(page, iid);
 }
 
-void
+/* quantize vec into code; returns the error |vec - decode(code)| */
+float
 fg_encode(const FgShape *shape, const float *vec, signed char *code)
 {
+	double		err = 0.0;
+
 	for (int i = 0; i < shape->dim; i++)
 	{
 		float		c = rintf((vec[i] - shape->offset[i]) / shape->scale[i]);
+		double		d;
 
 		code[i] = (signed char) Max(-127.0f, Min(127.0f, c));
+		d = (double) vec[i] - (shape->offset[i] + shape->scale[i] * code[i]);
+		err += d * d;
 	}
+	return (float) sqrt(err);
+}
+
+/* the vector a code stands for: offset + scale * code */
+void
+fg_decode(const FgShape *shape, const signed char *code, float *vec)
+{
+	for (int i = 0; i < shape->dim; i++)
+		vec[i] = shape->offset[i] + shape->scale[i] * code[i];
 }
 
 /*
@@ -194,6 +221,7 @@ fg_prepare_query(FgQuery *q, const FgShape *shape, const float *vec)
 	q->vec = (float *) vec;
 	q->qcode = palloc(sizeof(float) * dim);
 	q->ip_const = 0.0f;
+	q->norm = sqrtf(active_kernels.inner_product(vec, vec, dim));
 	if (shape->metric == FG_METRIC_IP)
 	{
 		for (int i = 0; i < dim; i++)
@@ -230,6 +258,34 @@ fg_exact_distance(FgMetric metric, const float *a, const float *b, int dim)
 	if (metric == FG_METRIC_IP)
 		return -active_kernels.inner_product(a, b, dim);
 	return active_kernels.l2_squared(a, b, dim);
+}
+
+/*
+ * A rigorous lower bound of the exact distance (as the opclass's operator
+ * computes it from the heap row) of a node whose code is at graph distance
+ * approx from the query, with quantization error err.  By the triangle
+ * inequality |q - x| >= |q - x'| - err for x' = decode(code), and
+ * -q.x >= -q.x' - |q| err.  The slack covers float rounding in the kernels
+ * on both sides (relative errors well below 1e-5 for 128 terms), so that the
+ * executor never sees an exact distance below the bound (its reorder queue
+ * raises "index returned tuples in wrong order" then).
+ */
+double
+fg_lower_bound(const FgQuery *q, float approx, float err)
+{
+	double		d;
+
+	if (q->shape->metric == FG_METRIC_IP)
+		return (double) approx - (double) q->norm * err -
+			1e-4 * q->norm * (q->shape->decoded_norm_max + err) - 1e-6;
+
+	/* L2 between (for cosine: normalized) vectors */
+	d = sqrt(Max((double) approx, 0.0));
+	d = Max(d - err - 1e-4 * (d + err) - 1e-6, 0.0);
+	if (q->shape->metric == FG_METRIC_L2)
+		return d;
+	/* for unit vectors, cosine distance = |a - b|^2 / 2 */
+	return d * d / 2.0 - 1e-5;
 }
 
 void
@@ -270,6 +326,11 @@ fg_new_page(Relation index)
 	Buffer		buf;
 
 	LockRelationForExtension(index, ExclusiveLock);
+	if (RelationGetNumberOfBlocks(index) > FG_LINK_MAX_BLOCK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("face_graph index \"%s\" cannot grow beyond %u blocks",
+						RelationGetRelationName(index), FG_LINK_MAX_BLOCK + 1)));
 	buf = ReadBuffer(index, P_NEW);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	UnlockRelationForExtension(index, ExclusiveLock);

@@ -55,7 +55,6 @@ fg_reach_load(Relation index, const FgShape *shape)
 				node = (FgNode) PageGetItem(page, iid);
 				if (node->flags & FG_NODE_FREE)
 					continue;
-				nlinks = Min(node->nlinks, shape->max_links);
 				if (r->n + 1 >= cap)
 				{
 					cap *= 2;
@@ -63,15 +62,15 @@ fg_reach_load(Relation index, const FgShape *shape)
 					r->deleted = repalloc(r->deleted, sizeof(bool) * cap);
 					r->link_start = repalloc(r->link_start, sizeof(int) * (cap + 1));
 				}
-				if (nl + nlinks > lcap)
+				if (nl + shape->max_links > lcap)
 				{
-					lcap = Max(lcap * 2, nl + nlinks);
+					lcap = Max(lcap * 2, nl + shape->max_links);
 					ltids = repalloc(ltids, sizeof(ItemPointerData) * lcap);
 				}
 				ItemPointerSet(&r->tids[r->n], blkno, off);
 				r->deleted[r->n] = (node->flags & FG_NODE_DELETED) != 0;
 				r->link_start[r->n] = nl;
-				memcpy(ltids + nl, FgNodeLinks(node), sizeof(ItemPointerData) * nlinks);
+				nlinks = fg_node_get_links(node, shape->max_links, ltids + nl);
 				nl += nlinks;
 				fg_tidset_put(r->index_of, &r->tids[r->n], r->n);
 				r->n++;

@@ -3,14 +3,18 @@
  *		Ordered scans of a face_graph index: ORDER BY e <-> q (or <=>, <#>).
  *
  * The first call runs a beam search of width facerec.ef_search and returns
- * its re-ranked beam, nearest first.  When the executor wants more rows (a
+ * its beam in the order of a lower bound of each row's exact distance (from
+ * the node's code and quantization error, fg_lower_bound), with
+ * xs_recheckorderby: the executor recomputes the exact distance from the
+ * heap row and re-ranks through its reorder queue, so rows come out in
+ * exact distance order and only as many heap rows are read as the bounds
+ * require.  When the executor wants more rows (a
  * WHERE filter rejected some), the iterative scan searches again with twice
  * the width, skipping rows already returned, until facerec.max_scan_tuples
  * nodes were considered or the graph is exhausted; so a filtered
  * ORDER BY ... LIMIT k gets k rows whenever enough matching rows are near.
- * Each batch is in exact distance order; across batches the order is
- * relaxed (a later batch may hold a row nearer than the last of the
- * previous one).
+ * Within a batch the order is exact; across batches it is relaxed (a later
+ * batch may hold a row nearer than the last of the previous one).
  */
 #include "postgres.h"
 
@@ -21,14 +25,22 @@
 #include "index/graph.h"
 #include "type/face_embedding.h"
 
+/* a row to return and the lower bound of its distance */
+typedef struct FgHit
+{
+	ItemPointerData heaptid;
+	double		bound;
+} FgHit;
+
 typedef struct FgScanOpaqueData
 {
 	MemoryContext cxt;			/* reset by rescan */
 	bool		started;
 	bool		exhausted;		/* the last search saw the whole reachable graph */
 	float	   *query;			/* prepared query vector, NULL before rescan */
+	bool		null_query;		/* ORDER BY e <-> NULL */
 	int			ef;
-	FgCandidate *res;
+	FgHit	   *res;			/* the beam's live rows, by bound */
 	int			nres;
 	int			pos;
 	FgTidSet   *returned;		/* heap TIDs returned so far */
@@ -45,6 +57,9 @@ fg_ambeginscan(Relation index, int nkeys, int norderbys)
 	so->cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph scan",
 									ALLOCSET_DEFAULT_SIZES);
 	scan->opaque = so;
+	/* the distance bounds handed to the executor (see fg_amgettuple) */
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc0(sizeof(bool) * Max(norderbys, 1));
 	return scan;
 }
 
@@ -69,13 +84,15 @@ fg_amrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 static float *
 scan_query(IndexScanDesc scan, const FgShape *shape)
 {
+	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	float	   *v = palloc0(sizeof(float) * shape->dim);
 
 	if (scan->numberOfOrderBys == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("face_graph scans need ORDER BY a distance to a face_embedding")));
-	if (!(scan->orderByData[0].sk_flags & SK_ISNULL))
+	so->null_query = (scan->orderByData[0].sk_flags & SK_ISNULL) != 0;
+	if (!so->null_query)
 	{
 		FaceEmbedding *e = DatumGetFaceEmbedding(scan->orderByData[0].sk_argument);
 
@@ -90,12 +107,23 @@ scan_query(IndexScanDesc scan, const FgShape *shape)
 	return v;
 }
 
+static int
+cmp_hit(const void *a, const void *b)
+{
+	double		da = ((const FgHit *) a)->bound;
+	double		db = ((const FgHit *) b)->bound;
+
+	return (da > db) - (da < db);
+}
+
 static void
 run_search(IndexScanDesc scan, const FgShape *shape)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	ItemPointerData entry = fg_get_entry(scan->indexRelation);
 	FgQuery		q;
+	FgCandidate *cands;
+	int			ncand;
 
 	if (so->res)
 		pfree(so->res);
@@ -107,9 +135,20 @@ run_search(IndexScanDesc scan, const FgShape *shape)
 		return;
 	}
 	fg_prepare_query(&q, shape, so->query);
-	so->res = fg_search(scan->indexRelation, &q, entry, so->ef, false, NULL, &so->nres);
+	cands = fg_search(scan->indexRelation, &q, entry, so->ef, false, NULL, &ncand);
+	so->res = palloc(sizeof(FgHit) * Max(ncand, 1));
+	for (int i = 0; i < ncand; i++)
+	{
+		if (cands[i].deleted)
+			continue;
+		so->res[so->nres].heaptid = cands[i].heaptid;
+		so->res[so->nres].bound = fg_lower_bound(&q, cands[i].dist, cands[i].err);
+		so->nres++;
+	}
+	qsort(so->res, so->nres, sizeof(FgHit), cmp_hit);
+	pfree(cands);
 	pfree(q.qcode);
-	if (so->nres < so->ef)
+	if (ncand < so->ef)
 		so->exhausted = true;
 }
 
@@ -141,13 +180,16 @@ fg_amgettuple(IndexScanDesc scan, ScanDirection dir)
 	{
 		while (so->pos < so->nres)
 		{
-			FgCandidate *c = &so->res[so->pos++];
+			FgHit	   *h = &so->res[so->pos++];
 
-			if (c->deleted || !fg_tidset_add(so->returned, &c->heaptid))
+			if (!fg_tidset_add(so->returned, &h->heaptid))
 				continue;
-			scan->xs_heaptid = c->heaptid;
+			scan->xs_heaptid = h->heaptid;
 			scan->xs_recheck = false;
-			scan->xs_recheckorderby = false;
+			/* a NULL query orders nothing: NULL bound, NULL distance */
+			scan->xs_recheckorderby = true;
+			scan->xs_orderbyvals[0] = Float8GetDatum(h->bound);
+			scan->xs_orderbynulls[0] = so->null_query;
 			found = true;
 			break;
 		}

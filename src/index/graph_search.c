@@ -1,7 +1,7 @@
 /*
  * graph_search.c
- *		Beam search over the face_graph (int8 codes), exact re-rank of the
- *		beam, and the robust-prune neighbour selection shared by insert and
+ *		Beam search over the face_graph (int8 codes), reads of decoded
+ *		vectors, and the robust-prune neighbour selection shared by insert and
  *		vacuum.
  *
  * The search holds one buffer share lock at a time and copies what it
@@ -93,50 +93,42 @@ fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value)
 }
 
 /*
- * Binary heaps of indexes into the candidate array, ordered by distance:
- * a min-heap (sign 1) of candidates to expand, a max-heap (sign -1) of the
- * current best ef.
+ * Binary heaps of (distance, item) pairs: a min-heap (sign 1) of candidates
+ * to expand, a max-heap (sign -1) of the current best ef.  Shared by the
+ * search on pages and the in-memory build (graph_memory.c).
  */
-typedef struct FgHeap
-{
-	int		   *items;
-	int			n;
-	int			cap;
-	float		sign;
-} FgHeap;
-
-static FgCandidate *heap_cands;
-
 static inline bool
-heap_before(const FgHeap *h, int a, int b)
+heap_before(const FgHeap *h, float a, float b)
 {
-	return h->sign * heap_cands[a].dist < h->sign * heap_cands[b].dist;
+	return h->sign * a < h->sign * b;
 }
 
-static void
-heap_push(FgHeap *h, int item)
+void
+fg_heap_push(FgHeap *h, float dist, int item)
 {
 	int			i;
 
 	if (h->n == h->cap)
 	{
 		h->cap *= 2;
-		h->items = repalloc(h->items, sizeof(int) * h->cap);
+		h->items = repalloc(h->items, sizeof(FgHeapItem) * h->cap);
 	}
 	i = h->n++;
-	while (i > 0 && heap_before(h, item, h->items[(i - 1) / 2]))
+	while (i > 0 && heap_before(h, dist, h->items[(i - 1) / 2].dist))
 	{
 		h->items[i] = h->items[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	h->items[i] = item;
+	h->items[i].dist = dist;
+	h->items[i].item = item;
 }
 
-static int
-heap_pop(FgHeap *h)
+/* removes the top and returns its item */
+int
+fg_heap_pop(FgHeap *h)
 {
-	int			top = h->items[0];
-	int			last = h->items[--h->n];
+	int			top = h->items[0].item;
+	FgHeapItem	last = h->items[--h->n];
 	int			i = 0;
 
 	for (;;)
@@ -145,9 +137,9 @@ heap_pop(FgHeap *h)
 
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && heap_before(h, h->items[c + 1], h->items[c]))
+		if (c + 1 < h->n && heap_before(h, h->items[c + 1].dist, h->items[c].dist))
 			c++;
-		if (!heap_before(h, h->items[c], last))
+		if (!heap_before(h, h->items[c].dist, last.dist))
 			break;
 		h->items[i] = h->items[c];
 		i = c;
@@ -157,11 +149,11 @@ heap_pop(FgHeap *h)
 	return top;
 }
 
-static void
-heap_init(FgHeap *h, int cap, float sign)
+void
+fg_heap_init(FgHeap *h, int cap, float sign)
 {
 	h->cap = Max(cap, 16);
-	h->items = palloc(sizeof(int) * h->cap);
+	h->items = palloc(sizeof(FgHeapItem) * h->cap);
 	h->n = 0;
 	h->sign = sign;
 }
@@ -180,12 +172,13 @@ node_in_page(Page page, ItemPointer tid)
 }
 
 /*
- * Approximate distance of the node at tid (in the pinned buffer buf) and,
- * optionally, a copy of its links.  Returns false for free slots (and
- * pages that are not ours).
+ * Visit the node at tid (in the pinned buffer buf): its graph distance to
+ * the code, heap TID, err and flags into *c (when c is not NULL) and,
+ * optionally, a copy of its links.  Returns false for free slots (and pages
+ * that are not ours).
  */
 static bool
-visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist,
+visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, FgCandidate *c,
 			 ItemPointerData *links, int *nlinks)
 {
 	const FgShape *shape = q->shape;
@@ -201,13 +194,16 @@ visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist,
 		if (!(node->flags & FG_NODE_FREE))
 		{
 			ok = true;
-			if (dist)
-				*dist = fg_approx_distance(q, FgNodeCode(shape, node));
-			if (links)
+			if (c)
 			{
-				*nlinks = Min(node->nlinks, shape->max_links);
-				memcpy(links, FgNodeLinks(node), sizeof(ItemPointerData) * *nlinks);
+				c->tid = *tid;
+				c->dist = fg_approx_distance(q, FgNodeCode(shape, node));
+				c->heaptid = node->heaptid;
+				c->err = node->err;
+				c->deleted = (node->flags & FG_NODE_DELETED) != 0;
 			}
+			if (links)
+				*nlinks = fg_node_get_links(node, shape->max_links, links);
 		}
 	}
 	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
@@ -215,11 +211,11 @@ visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, float *dist,
 }
 
 static bool
-visit_node(Relation index, const FgQuery *q, ItemPointer tid, float *dist,
+visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
 		   ItemPointerData *links, int *nlinks)
 {
 	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
-	bool		ok = visit_pinned(q, buf, tid, dist, links, nlinks);
+	bool		ok = visit_pinned(q, buf, tid, c, links, nlinks);
 
 	ReleaseBuffer(buf);
 	return ok;
@@ -253,62 +249,54 @@ prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Bu
 }
 
 /*
- * The exact vector, heap TID and liveness of a node, read together under
- * one lock.  *live is false for deleted and free nodes; *present false for
- * free slots only.
+ * The decoded vector and liveness of a node (deleted and free nodes are not
+ * live).
  */
-static bool
-read_node(Relation index, const FgShape *shape, ItemPointer tid, float *vec,
-		  ItemPointerData *heaptid, bool *deleted)
+void
+fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
+			   float *vec, bool *live)
 {
 	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
 	Page		page;
-	bool		present = false;
 
+	*live = false;
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
 	if (node_in_page(page, tid))
 	{
 		FgNode		node = fg_page_node(page, ItemPointerGetOffsetNumber(tid), shape);
 
-		if (!(node->flags & FG_NODE_FREE))
+		if (!(node->flags & (FG_NODE_FREE | FG_NODE_DELETED)))
 		{
-			present = true;
-			memcpy(vec, FgNodeVec(shape, node), sizeof(float) * shape->dim);
-			if (heaptid)
-				*heaptid = node->heaptid;
-			*deleted = (node->flags & FG_NODE_DELETED) != 0;
+			*live = true;
+			fg_decode(shape, FgNodeCode(shape, node), vec);
 		}
 	}
 	UnlockReleaseBuffer(buf);
-	return present;
 }
 
-void
-fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
-			   float *vec, bool *live)
-{
-	bool		deleted = true;
-
-	*live = read_node(index, shape, tid, vec, NULL, &deleted) && !deleted;
-}
-
-/* order of positions in a candidate array (the qsort_arg argument) by distance */
+/* order of candidates by distance (qsort) */
 static int
-cmp_order(const void *a, const void *b, void *arg)
+cmp_dist(const void *a, const void *b)
 {
-	const FgCandidate *c = arg;
-	float		da = c[*(const int *) a].dist;
-	float		db = c[*(const int *) b].dist;
+	float		da = ((const FgCandidate *) a)->dist;
+	float		db = ((const FgCandidate *) b)->dist;
 
 	return (da > db) - (da < db);
 }
 
+void
+fg_sort_candidates(FgCandidate *cands, int n)
+{
+	qsort(cands, n, sizeof(FgCandidate), cmp_dist);
+}
+
 /*
  * Beam search of width ef from entry.  Returns the beam (free slots
- * dropped, deleted nodes kept and flagged), re-ranked by exact distance,
- * best first.  With want_vectors, *vectors receives their exact vectors,
- * dim floats per candidate, in the same order.
+ * dropped, deleted nodes kept and flagged), best first by graph distance to
+ * the codes.  With want_vectors, *vectors receives the decoded vectors of
+ * the live ones, dim floats per candidate, in the same order (deleted
+ * candidates get no vector: the caller skips them).
  */
 FgCandidate *
 fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
@@ -324,22 +312,16 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * shape->max_links);
 	Buffer	   *bufs = palloc(sizeof(Buffer) * shape->max_links);
 	FgCandidate *result;
-	float	   *vecs = NULL;
-	int			nres = 0;
-	float		d;
 
-	heap_init(&todo, ef * 2, 1.0f);
-	heap_init(&best, ef + 1, -1.0f);
-	heap_cands = cands;
+	fg_heap_init(&todo, ef * 2, 1.0f);
+	fg_heap_init(&best, ef + 1, -1.0f);
 
 	fg_tidset_add(visited, &entry);
-	if (ItemPointerIsValid(&entry) && visit_node(index, q, &entry, &d, NULL, NULL))
+	if (ItemPointerIsValid(&entry) && visit_node(index, q, &entry, &cands[0], NULL, NULL))
 	{
-		cands[0].tid = entry;
-		cands[0].dist = d;
 		n = 1;
-		heap_push(&todo, 0);
-		heap_push(&best, 0);
+		fg_heap_push(&todo, cands[0].dist, 0);
+		fg_heap_push(&best, cands[0].dist, 0);
 	}
 
 	while (todo.n > 0)
@@ -349,9 +331,8 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		int			nnew;
 
 		CHECK_FOR_INTERRUPTS();
-		heap_cands = cands;
-		c = heap_pop(&todo);
-		if (best.n >= ef && cands[c].dist > cands[best.items[0]].dist)
+		c = fg_heap_pop(&todo);
+		if (best.n >= ef && cands[c].dist > best.items[0].dist)
 			break;
 		if (!visit_node(index, q, &cands[c].tid, NULL, links, &nlinks))
 			continue;
@@ -364,65 +345,44 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		prefetch_nodes(index, links, nnew, shape, bufs);
 		for (int i = 0; i < nnew; i++)
 		{
-			bool		ok = visit_pinned(q, bufs[i], &links[i], &d, NULL, NULL);
+			bool		ok;
 
-			ReleaseBuffer(bufs[i]);
-			if (!ok)
-				continue;
-			if (best.n >= ef && d >= cands[best.items[0]].dist)
-				continue;
 			if (n == cap)
 			{
 				cap *= 2;
 				cands = repalloc(cands, sizeof(FgCandidate) * cap);
-				heap_cands = cands;
 			}
-			cands[n].tid = links[i];
-			cands[n].dist = d;
-			heap_push(&todo, n);
-			heap_push(&best, n);
+			ok = visit_pinned(q, bufs[i], &links[i], &cands[n], NULL, NULL);
+			ReleaseBuffer(bufs[i]);
+			if (!ok)
+				continue;
+			if (best.n >= ef && cands[n].dist >= best.items[0].dist)
+				continue;
+			fg_heap_push(&todo, cands[n].dist, n);
+			fg_heap_push(&best, cands[n].dist, n);
 			if (best.n > ef)
-				heap_pop(&best);
+				fg_heap_pop(&best);
 			n++;
 		}
 	}
 
-	/* re-rank the beam with exact distances */
 	result = palloc(sizeof(FgCandidate) * Max(best.n, 1));
-	vecs = palloc(sizeof(float) * shape->dim * Max(best.n, 1));
 	for (int i = 0; i < best.n; i++)
+		result[i] = cands[best.items[i].item];
+	fg_sort_candidates(result, best.n);
+	*ncand = best.n;
+	if (want_vectors)
 	{
-		FgCandidate *r = &result[nres];
-		float	   *v = vecs + (Size) nres * shape->dim;
-
-		r->tid = cands[best.items[i]].tid;
-		if (!read_node(index, shape, &r->tid, v, &r->heaptid, &r->deleted))
-			continue;
-		r->dist = fg_exact_distance(shape->metric, q->vec, v, shape->dim);
-		nres++;
-	}
-	{
-		int		   *order = palloc(sizeof(int) * Max(nres, 1));
-		FgCandidate *sorted = palloc(sizeof(FgCandidate) * Max(nres, 1));
-
-		for (int i = 0; i < nres; i++)
-			order[i] = i;
-		qsort_arg(order, nres, sizeof(int), cmp_order, result);
-		for (int i = 0; i < nres; i++)
-			sorted[i] = result[order[i]];
-		if (want_vectors)
+		*vectors = palloc(sizeof(float) * shape->dim * Max(best.n, 1));
+		for (int i = 0; i < best.n; i++)
 		{
-			float	   *svecs = palloc(sizeof(float) * shape->dim * Max(nres, 1));
+			bool		live;
 
-			for (int i = 0; i < nres; i++)
-				memcpy(svecs + (Size) i * shape->dim, vecs + (Size) order[i] * shape->dim,
-					   sizeof(float) * shape->dim);
-			*vectors = svecs;
+			/* a node the search saw alive may have died since: skip it */
+			fg_read_vector(index, shape, &result[i].tid,
+						   *vectors + (Size) i * shape->dim, &live);
+			result[i].deleted |= !live;
 		}
-		pfree(order);
-		pfree(result);
-		pfree(vecs);
-		result = sorted;
 	}
 
 	pfree(cands);
@@ -430,7 +390,6 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	pfree(bufs);
 	pfree(todo.items);
 	pfree(best.items);
-	*ncand = nres;
 	return result;
 }
 

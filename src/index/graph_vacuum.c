@@ -173,7 +173,7 @@ repair_node(Relation index, const FgShape *shape, ItemPointer tid, FgTidSet *del
 			n++;
 		}
 	}
-	nlinks = fg_prune_links(index, shape, tid, vec, cand, vecs, n, true, links);
+	nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, links);
 	fg_replace_links(index, shape, tid, old, nold, links, nlinks, false);
 }
 
@@ -189,6 +189,7 @@ repair_graph(Relation index, const FgShape *shape, FgTidSet *deleted,
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph repair",
 											  ALLOCSET_DEFAULT_SIZES);
 	ItemPointerData *todo = palloc(sizeof(ItemPointerData) * MaxOffsetNumber);
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * shape->max_links);
 
 	ItemPointerSetInvalid(&new_entry);
 	for (BlockNumber blkno = FG_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
@@ -207,14 +208,15 @@ repair_graph(Relation index, const FgShape *shape, FgTidSet *deleted,
 			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 			{
 				FgNode		node = fg_page_node(page, off, shape);
-				ItemPointer links = FgNodeLinks(node);
+				int			nlinks;
 
 				if (node->flags & (FG_NODE_FREE | FG_NODE_DELETED))
 					continue;
 				ItemPointerSet(&todo[ntodo], blkno, off);
 				if (!ItemPointerIsValid(&new_entry))
 					new_entry = todo[ntodo];
-				for (int i = 0; i < node->nlinks; i++)
+				nlinks = fg_node_get_links(node, shape->max_links, links);
+				for (int i = 0; i < nlinks; i++)
 				{
 					if (fg_tidset_contains(deleted, &links[i]))
 					{
@@ -240,6 +242,7 @@ repair_graph(Relation index, const FgShape *shape, FgTidSet *deleted,
 		fg_set_entry(index, new_entry, false);
 	MemoryContextDelete(cxt);
 	pfree(todo);
+	pfree(links);
 }
 
 /* pass 3: deleted nodes become free slots */
