@@ -72,15 +72,6 @@ struct FaceRecognizer
 	float		pooled[LAST_CHANNELS];
 };
 
-static float *
-alloc_floats(size_t n)
-{
-	/* 64-byte aligned for the BLAS kernels; size rounded up as required */
-	size_t		bytes = (n * sizeof(float) + 63) & ~(size_t) 63;
-
-	return aligned_alloc(64, bytes);
-}
-
 static int
 bind_layers(FaceRecognizer *rec, NnError *err)
 {
@@ -150,10 +141,10 @@ face_recognizer_open(const char *weights_path, NnError *err)
 		return NULL;
 	}
 	buffer_sizes(rec, &act_max, &scratch_max);
-	rec->chip = alloc_floats((size_t) FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3);
-	rec->scratch = alloc_floats(scratch_max);
+	rec->chip = nn_alloc_floats((size_t) FACE_CHIP_SIZE * FACE_CHIP_SIZE * 3);
+	rec->scratch = nn_alloc_floats(scratch_max);
 	for (int i = 0; i < 3; i++)
-		rec->act[i] = alloc_floats(act_max);
+		rec->act[i] = nn_alloc_floats(act_max);
 	if (rec->chip && rec->scratch && rec->act[0] && rec->act[1] && rec->act[2])
 		return rec;
 	face_recognizer_close(rec);
