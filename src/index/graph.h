@@ -335,10 +335,6 @@ typedef struct FgReach
 								 * link_start[i + 1]), -1 for unknown targets */
 	int		   *link_idx;
 	FgTidSet   *index_of;
-	bool		via_deleted;	/* may a path pass through deleted nodes?
-								 * Searches walk them (true, the default);
-								 * vacuum's reconnect is about to free them
-								 * (false) */
 } FgReach;
 
 extern FgReach *fg_reach_load(Relation index, const FgShape *shape);

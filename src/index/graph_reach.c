@@ -88,7 +88,6 @@ fg_reach_load(Relation index, const FgShape *shape)
 	}
 	pfree(ltids);
 	r->reached = palloc0(sizeof(bool) * Max(r->n, 1));
-	r->via_deleted = true;
 	return r;
 }
 
@@ -117,8 +116,7 @@ fg_reach_mark(FgReach *r, ItemPointer from)
 			if (j >= 0 && !r->reached[j])
 			{
 				r->reached[j] = true;
-				if (r->via_deleted || !r->deleted[j])
-					stack[top++] = j;
+				stack[top++] = j;
 			}
 		}
 	}
@@ -133,12 +131,6 @@ reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, boo
 	float	   *vec = palloc(sizeof(float) * shape->dim);
 	int			linked = 0;
 
-	/*
-	 * Reachable as it will be once vacuum has freed the deleted nodes: a
-	 * live node whose only way in still passes through one must be linked
-	 * now (the build has no deleted nodes).
-	 */
-	r->via_deleted = false;
 	fg_reach_mark(r, &entry);
 	for (int i = 0; i < r->n; i++)
 	{
