@@ -16,6 +16,7 @@
 static int	failures = 0;
 static int	cases = 0;
 static double worst = 0;
+static double qworst = 0;		/* integer convolution: largest error / bound */
 
 static float *
 random_floats(size_t n)
@@ -209,6 +210,80 @@ check_depthwise(int ih, int iw, int c, int k, int s, NnPadding p, int with_bias,
 	free(bias);
 }
 
+/*
+ * The integer 1x1 convolution against the direct loops on its clamped
+ * input: each output may be off by what rounding the inputs (half an input
+ * step times each |weight|) and the weights (half a weight step times each
+ * input, at most in_max) can add up to, plus 1e-4 relative for the float
+ * rounding; a wrong sum is off by far more.  Inputs span [-1, 7] around
+ * [0, 6] to exercise the clamping.
+ */
+static void
+check_qconv(int ih, int iw, int cin, int cout, NnActivation act)
+{
+	const float in_max = 6.0f;
+	NnConv		conv = {1, cin, cout, 1, NN_PAD_SAME, NULL, NULL};
+	float	   *filters = random_floats((size_t) cin * cout);
+	float	   *bias = random_floats(cout);
+	float	   *x = random_floats((size_t) ih * iw * cin);
+	float	   *out = malloc(sizeof(float) * ih * iw * cout);
+	NnTensor	in = {ih, iw, cin, x};
+	NnTensor	got = {0, 0, 0, out};
+	NnQConv		q;
+	NnError		err;
+	void	   *scratch;
+	int			bad = 0;
+
+	conv.filters = filters;
+	conv.bias = bias;
+	for (size_t i = 0; i < (size_t) ih * iw * cin; i++)
+		x[i] = x[i] * 4.0f + 3.0f;
+	if (nn_qconv_prepare(&q, &conv, in_max, &err) != 0)
+	{
+		printf("FAIL qconv: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	scratch = nn_alloc_floats(nn_qconv_scratch_size(&q));
+	nn_qconv2d(&q, &in, &got, act, scratch);
+	cases++;
+	if (got.h != ih || got.w != iw || got.c != cout)
+		bad = printf("FAIL qconv: shape %dx%dx%d\n", got.h, got.w, got.c);
+	for (size_t px = 0; px < (size_t) ih * iw && !bad; px++)
+		for (int co = 0; co < cout && !bad; co++)
+		{
+			double		v = bias[co],
+						bound,
+						err_v;
+			double		weight_step = q.scale[co] / q.in_step;	/* units per step */
+			double		sumw = 0;
+
+			for (int ci = 0; ci < cin; ci++)
+			{
+				double		xi = fmin(fmax(x[px * cin + ci], 0), in_max);
+
+				v += xi * filters[(size_t) ci * cout + co];
+				sumw += fabs(filters[(size_t) ci * cout + co]);
+			}
+			bound = sumw * q.in_step / 2 + cin * in_max * weight_step / 2 +
+				1e-4 * (1 + fabs(v));
+			/* the activations are 1-Lipschitz: they keep the bound */
+			err_v = fabs(out[px * cout + co] - activate(v, act));
+			qworst = err_v / bound > qworst ? err_v / bound : qworst;
+			if (err_v > bound)
+				bad = printf("FAIL qconv %dx%dx%d -> %d act %d: element %zu is %g, want %g +- %g\n",
+							 ih, iw, cin, cout, act, px * cout + co, out[px * cout + co],
+							 activate(v, act), bound);
+		}
+	failures += bad != 0;
+	nn_qconv_free(&q);
+	free(scratch);
+	free(filters);
+	free(bias);
+	free(x);
+	free(out);
+}
+
 static void
 check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
 {
@@ -266,11 +341,20 @@ main(void)
 	/* whole DW_BLOCKs of channels and a remainder */
 	check_depthwise(9, 7, 38, 3, 1, NN_PAD_SAME, 1, NN_ACT_RELU6);
 	check_depthwise(8, 9, 32, 3, 2, NN_PAD_SAME, 1, NN_ACT_RELU6);
+	/* whole and partial panels, odd cin, tail rows, several input chunks */
+	for (NnActivation act = NN_ACT_NONE; act <= NN_ACT_LEAKY; act++)
+	{
+		check_qconv(5, 7, 5, 16, act);
+		check_qconv(5, 7, 32, 20, act);
+	}
+	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
+	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
 	check_pool(8, 7, 3, 2, 2, NN_PAD_SAME, 0);
 	check_pool(7, 7, 3, 3, 1, NN_PAD_SAME, 0);
 	check_pool(9, 9, 3, 3, 2, NN_PAD_VALID, 0);
 	check_pool(9, 8, 5, 2, 2, NN_PAD_VALID, 1);
-	printf("nn layers vs direct loops: %d cases, largest relative error %.1e%s\n",
-		   cases, worst, failures ? ", FAILED" : "");
+	printf("nn layers vs direct loops: %d cases, largest relative error %.1e, "
+		   "integer 1x1 at most %.2f of its bound%s\n",
+		   cases, worst, qworst, failures ? ", FAILED" : "");
 	return failures ? 1 : 0;
 }

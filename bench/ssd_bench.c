@@ -1,20 +1,73 @@
 /*
  * ssd_bench.c
- *		The SSD detector without a server: milliseconds per detection pass
- *		on one thread (median of many runs, the 512x512 net plus decoding
- *		and NMS, no landmarks) and achieved GFLOP/s, for each fixture.
+ *		The SSD detector without a server, on one thread: for each fixture,
+ *		milliseconds per detection pass (the 512x512 net plus decoding and
+ *		NMS, no landmarks) in float32 and in int16 (NnPrecision), runs of
+ *		the two interleaved, the medians, their ratio and the achieved
+ *		GFLOP/s; then where a pass's time goes, stage by stage, in both.
  *
  *   ssd_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
+ *
+ * Times are medians of wall-clock milliseconds, and of the thread's CPU
+ * time (which leaves out the time other processes had the core: on a
+ * shared machine, the steadier of the two).  The stages come from the
+ * detector's check hook, which run_net calls before each separable layer
+ * and each extra layer; the input tensor (face_net_input) is timed on
+ * its own and taken out of the first stage.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench_util.h"
+#include "face/net_input.h"
 #include "face/ssd.h"
 
 /* 3.14 G multiply-adds at 512x512 (face-models.md) */
 #define SSD_GFLOP 6.28
+
+/* the checks of one pass: 13 separable layers, 8 extra layers */
+#define N_CHECKS 21
+#define N_STAGES (N_CHECKS + 2)
+
+static const char *const precision_name[2] = {"float32", "int16"};
+
+static double stamps[N_CHECKS];
+static int	n_stamps;
+
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void
+stamp(void)
+{
+	if (n_stamps < N_CHECKS)
+		stamps[n_stamps++] = cpu_ms();
+}
+
+static void
+stage_name(int s, char *buf, size_t size)
+{
+	if (s == 0)
+		snprintf(buf, size, "input tensor (pad, resize, normalize)");
+	else if (s == 1)
+		snprintf(buf, size, "conv_0 3x3/2");
+	else if (s <= 14)
+		snprintf(buf, size, "layer %d: depthwise + 1x1%s", s - 1,
+				 s - 1 == 11 || s - 1 == 13 ? " + box predictor" : "");
+	else if (s < N_STAGES - 1)
+		snprintf(buf, size, "extra %d: %s", s - 15,
+				 (s - 15) % 2 ? "3x3/2 + box predictor" : "1x1");
+	else
+		snprintf(buf, size, "extra 7 3x3/2 + box predictor, decode, NMS");
+}
 
 int
 main(int argc, char **argv)
@@ -23,6 +76,11 @@ main(int argc, char **argv)
 	FaceDetection faces[SSD_MAX_FACES];
 	NnError		err;
 	int			runs;
+	float	   *tensor = malloc(sizeof(float) * SSD_INPUT * SSD_INPUT * 3);
+	const NetInputSpec spec = {
+		.size = SSD_INPUT, .centred = 0,
+		.mean = {127.5f, 127.5f, 127.5f}, .divisor = 127.5f
+	};
 
 	if (argc < 4 || (runs = atoi(argv[2])) <= 0)
 	{
@@ -35,29 +93,83 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
+	face_detector_set_check(det, stamp);
 	for (int a = 3; a < argc; a++)
 	{
 		int			w,
 					h,
-					n = 0;
+					n[2] = {0, 0};
 		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
-		double	   *ms = malloc(sizeof(double) * runs);
-		double		med;
+		double	   *ms = malloc(sizeof(double) * runs * 2 * (2 + N_STAGES));
+		double	   *cpu = ms + runs * 2;
+		double	   *stage = cpu + runs * 2;	/* [stage][precision][run] */
+		double	   *input = malloc(sizeof(double) * runs);
+		double		med[2],
+					cpu_med[2];
 
 		for (int i = 0; i < runs; i++)
 		{
-			double		t0 = now_ms();
+			double		t0 = cpu_ms();
 
-			n = face_detector_run(det, rgb, w, h, 0.5, faces);
-			ms[i] = now_ms() - t0;
+			face_net_input(rgb, w, h, (size_t) w * 3, &spec, tensor);
+			input[i] = cpu_ms() - t0;
 		}
-		med = sort_median(ms, runs);
-		printf("%s: %d faces, median %.2f ms over %d runs (min %.2f), %.1f GFLOP/s\n",
-			   strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a], n, med, runs,
-			   ms[0], SSD_GFLOP / med * 1e3);
+		for (int i = 0; i < runs; i++)
+			for (int p = 0; p < 2; p++)
+			{
+				double		t0 = now_ms(),
+							c0 = cpu_ms(),
+							c1;
+
+				face_detector_set_precision(det, p ? NN_PRECISION_INT16 : NN_PRECISION_FLOAT);
+				n_stamps = 0;
+				n[p] = face_detector_run(det, rgb, w, h, 0.5, faces);
+				c1 = cpu_ms();
+				ms[p * runs + i] = now_ms() - t0;
+				cpu[p * runs + i] = c1 - c0;
+				/* stage s lies between check s - 2 and check s - 1 */
+				for (int s = 0; s < N_STAGES; s++)
+				{
+					double		from = s < 2 ? c0 : stamps[s - 2];
+					double		to = s == 0 ? c0 : s == N_STAGES - 1 ? c1 : stamps[s - 1];
+
+					stage[(s * 2 + p) * runs + i] = to - from;
+				}
+				stage[(1 * 2 + p) * runs + i] -= input[i];
+			}
+		for (int p = 0; p < 2; p++)
+		{
+			med[p] = sort_median(ms + p * runs, runs);
+			cpu_med[p] = sort_median(cpu + p * runs, runs);
+			printf("%s %s: %d faces, median %.2f ms over %d runs (CPU time %.2f ms), %.1f GFLOP/s\n",
+				   strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
+				   precision_name[p], n[p], med[p], runs, cpu_med[p],
+				   SSD_GFLOP / cpu_med[p] * 1e3);
+		}
+		printf("ratio float32 / int16: %.2f (CPU time %.2f)\n", med[0] / med[1],
+			   cpu_med[0] / cpu_med[1]);
+		printf("  %-48s %9s %9s   (median CPU ms)\n", "stage", "float32", "int16");
+		for (int s = 0; s < N_STAGES; s++)
+		{
+			char		name[64];
+			double		f,
+						q;
+
+			if (s == 0)
+				f = q = sort_median(input, runs);
+			else
+			{
+				f = sort_median(stage + (s * 2) * runs, runs);
+				q = sort_median(stage + (s * 2 + 1) * runs, runs);
+			}
+			stage_name(s, name, sizeof(name));
+			printf("  %-48s %9.2f %9.2f\n", name, f, q);
+		}
 		free(ms);
+		free(input);
 		free(rgb);
 	}
+	free(tensor);
 	face_detector_close(det);
 	return 0;
 }

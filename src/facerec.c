@@ -9,6 +9,7 @@
 #include "utils/builtins.h"
 
 #include "face/align.h"
+#include "face/models.h"
 #include "face/pipeline.h"
 #include "image/image.h"
 #include "index/graph.h"
@@ -24,6 +25,7 @@ _PG_init(void)
 	distance_kernels_init();
 	image_init();
 	face_init();
+	face_models_init();
 	face_align_init();
 	index_init();
 }

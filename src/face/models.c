@@ -6,13 +6,27 @@
  *		backends through the page cache), buffers malloc'd once outside any
  *		memory context.  A missing or corrupt file is an F0000
  *		(config_file_error) ERROR naming it.
+ *
+ *		facerec.nn_precision (float): the arithmetic of the SSD detector's
+ *		1x1 layers, 'float' (float32: face-api's results) or 'int16'
+ *		(16-bit integers: faster, results within the tolerances README
+ *		"Inference engine" gives).  Read on every use of the detector.
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "utils/guc.h"
 
 #include "face/models.h"
 #include "face/pipeline.h"
+
+int			face_nn_precision = NN_PRECISION_FLOAT;
+
+static const struct config_enum_entry precision_options[] = {
+	{"float", NN_PRECISION_FLOAT, false},
+	{"int16", NN_PRECISION_INT16, false},
+	{NULL, 0, false}
+};
 
 static FaceDetector *detector = NULL;
 static TinyDetector *tiny_detector = NULL;
@@ -59,6 +73,7 @@ face_detector(void)
 			load_failed("SSD face detection", &err);
 		face_detector_set_check(detector, check_for_interrupts);
 	}
+	face_detector_set_precision(detector, face_nn_precision);
 	return detector;
 }
 
@@ -112,4 +127,18 @@ face_recognizer(void)
 			load_failed("face recognition", &err);
 	}
 	return recognizer;
+}
+
+void
+face_models_init(void)
+{
+	DefineCustomEnumVariable("facerec.nn_precision",
+							 "Arithmetic of the SSD face detector's 1x1 layers: float (face-api's results) or int16 (faster).",
+							 NULL,
+							 &face_nn_precision,
+							 NN_PRECISION_FLOAT,
+							 precision_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 }

@@ -12,6 +12,12 @@
 #include "face/ssd.h"
 #include "face/tiny.h"
 
+/* facerec.nn_precision (an NnPrecision) */
+extern int	face_nn_precision;
+
+/* define the GUCs of the nets (from _PG_init) */
+extern void face_models_init(void);
+
 extern FaceDetector *face_detector(void);
 extern TinyDetector *face_tiny_detector(void);
 extern FaceLandmarker *face_landmarker(void);

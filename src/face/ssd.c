@@ -82,6 +82,10 @@ struct FaceDetector
 	NnConv		pw[N_LAYERS];	/* [0] unused */
 	NnConv		extra[N_EXTRA];
 	BoxPredictor pred[N_PREDICTORS];
+	NnPrecision precision;
+	NnQConv		qpw[N_LAYERS];	/* pw in integers, [0] unused */
+	NnQConv		qextra[N_EXTRA];	/* the 1x1 (even) extra layers */
+	void	   *qscratch;
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
 	float		(*encodings)[4];
 	float	   *logits;			/* [SSD_BOXES * 3] */
@@ -165,6 +169,41 @@ scratch_size(const FaceDetector *det)
 	return max;
 }
 
+/* prepare q from conv for inputs in [0, 6]; *scratch grows to its need */
+static int
+prepare_integer(NnQConv *q, const NnConv *conv, size_t *scratch, NnError *err)
+{
+	if (nn_qconv_prepare(q, conv, 6.0f, err) != 0)
+		return -1;
+	if (nn_qconv_scratch_size(q) > *scratch)
+		*scratch = nn_qconv_scratch_size(q);
+	return 0;
+}
+
+/*
+ * The 1x1 layers in integers: each reads the ReLU6 output of the layer
+ * before (depthwise or extra), so its inputs lie in [0, 6].
+ */
+static int
+prepare_integer_layers(FaceDetector *det, NnError *err)
+{
+	size_t		scratch = 0;
+
+	for (int i = 1; i < N_LAYERS; i++)
+		if (prepare_integer(&det->qpw[i], &det->pw[i], &scratch, err) != 0)
+			return -1;
+	for (int i = 0; i < N_EXTRA; i += 2)
+		if (prepare_integer(&det->qextra[i], &det->extra[i], &scratch, err) != 0)
+			return -1;
+	det->qscratch = nn_alloc_floats(scratch);
+	if (det->qscratch == NULL)
+	{
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 FaceDetector *
 face_detector_open(const char *weights_path, NnError *err)
 {
@@ -177,6 +216,7 @@ face_detector_open(const char *weights_path, NnError *err)
 	}
 	det->buf.weights = nn_weights_open(weights_path, err);
 	if (det->buf.weights != NULL && bind_layers(det, err) == 0 &&
+		prepare_integer_layers(det, err) == 0 &&
 		detector_buffers_alloc(&det->buf, (size_t) SSD_INPUT * SSD_INPUT * 3,
 							   LARGEST_MAP, scratch_size(det), SSD_BOXES, err) == 0)
 	{
@@ -196,9 +236,20 @@ face_detector_close(FaceDetector *det)
 	if (det == NULL)
 		return;
 	detector_buffers_free(&det->buf);
+	for (int i = 0; i < N_LAYERS; i++)
+		nn_qconv_free(&det->qpw[i]);
+	for (int i = 0; i < N_EXTRA; i++)
+		nn_qconv_free(&det->qextra[i]);
+	free(det->qscratch);
 	free(det->encodings);
 	free(det->logits);
 	free(det);
+}
+
+void
+face_detector_set_precision(FaceDetector *det, NnPrecision precision)
+{
+	det->precision = precision;
 }
 
 void
@@ -225,6 +276,17 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 	nn_conv2d(&pred->cls, map, &cls, NN_ACT_NONE, NULL);
 }
 
+/* a 1x1 layer in the detector's precision (q prepared from conv) */
+static void
+pointwise(const FaceDetector *det, const NnConv *conv, const NnQConv *q,
+		  const NnTensor *in, NnTensor *out)
+{
+	if (det->precision == NN_PRECISION_INT16)
+		nn_qconv2d(q, in, out, NN_ACT_RELU6, det->qscratch);
+	else
+		nn_conv2d(conv, in, out, NN_ACT_RELU6, NULL);
+}
+
 /* the network: fills det->encodings and det->logits */
 static void
 run_net(FaceDetector *det)
@@ -239,7 +301,7 @@ run_net(FaceDetector *det)
 	{
 		check(det);
 		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
-		nn_conv2d(&det->pw[i], &t, &x, NN_ACT_RELU6, NULL);
+		pointwise(det, &det->pw[i], &det->qpw[i], &t, &x);
 		if (i == 11)
 			predict(det, &det->pred[0], &x);
 	}
@@ -247,7 +309,10 @@ run_net(FaceDetector *det)
 	for (int i = 0; i < N_EXTRA; i++)
 	{
 		check(det);
-		nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->buf.scratch);
+		if (i % 2 == 0)
+			pointwise(det, &det->extra[i], &det->qextra[i], &x, &t);
+		else
+			nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->buf.scratch);
 		swap = x;
 		x = t;
 		t = swap;

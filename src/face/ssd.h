@@ -48,6 +48,13 @@ extern FaceDetector *face_detector_open(const char *weights_path, NnError *err);
 extern void face_detector_close(FaceDetector *det);
 
 /*
+ * The arithmetic of the 1x1 layers (most of the work): NN_PRECISION_FLOAT
+ * (face-api's results, the default at open) or NN_PRECISION_INT16 (see
+ * nn.h, NnQConv; README "Inference engine" gives the differences).
+ */
+extern void face_detector_set_precision(FaceDetector *det, NnPrecision precision);
+
+/*
  * check (e.g. PostgreSQL's interrupt check) is called between the layers
  * of every pass; it may longjmp out: a pass keeps nothing but its own
  * buffers, so an abandoned pass leaves the detector ready for the next.

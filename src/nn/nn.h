@@ -17,6 +17,7 @@
 #define FACEREC_NN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* a failure message; functions returning int give 0 on success, -1 on error */
 typedef struct NnError
@@ -103,6 +104,46 @@ extern size_t nn_conv_scratch_size(const NnConv *conv, int in_h, int in_w);
 /* out = act(conv(in) + bias); sets out's shape; out must not alias in */
 extern void nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 					  NnActivation act, float *scratch);
+
+/*
+ * A 1x1 stride-1 convolution in 16-bit integers (qconv.c): the input is
+ * quantized in NN_QCONV_IN_MAX steps over [0, in_max] (values outside are
+ * clamped: meant for ReLU6 outputs), each output channel's weights with
+ * their own step; sums are exact int32.  Prepared once from a bound NnConv
+ * (the packed weights are this struct's own; the bias stays the NnConv's).
+ */
+#define NN_QCONV_IN_MAX 4095
+
+typedef struct NnQConv
+{
+	int			cin;
+	int			cout;
+	int			kp;				/* cin rounded up to even */
+	int			np;				/* cout rounded up to the panel width */
+	float		in_step;		/* in_max / NN_QCONV_IN_MAX */
+	int16_t    *packed;			/* weight panels, see qconv.c */
+	float	   *scale;			/* [np]: in_step / each channel's weight step */
+	const float *bias;			/* [cout] */
+} NnQConv;
+
+/* Quantize conv's weights for inputs in [0, in_max]; -1 with err set */
+extern int	nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max,
+							 NnError *err);
+extern void nn_qconv_free(NnQConv *q);
+
+/* floats of scratch (holding int16 values) that nn_qconv2d needs */
+extern size_t nn_qconv_scratch_size(const NnQConv *q);
+
+/* out = act(conv(in) + bias) as nn_conv2d does, in integers */
+extern void nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
+					   NnActivation act, void *scratch);
+
+/* the arithmetic a net runs its 1x1 layers in */
+typedef enum NnPrecision
+{
+	NN_PRECISION_FLOAT,			/* float32 sgemm: the reference's results */
+	NN_PRECISION_INT16			/* NnQConv: faster, within stated tolerances */
+} NnPrecision;
 
 /* a depthwise convolution: one k x k filter per channel */
 typedef struct NnDepthwise

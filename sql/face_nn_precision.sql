@@ -1,0 +1,59 @@
+-- facerec.nn_precision: the SSD detector's 1x1 layers in 16-bit integers
+-- against the float32 path (which matches face-api exactly, face_detect.sql)
+-- on every fixture, and against face-api's own faces.  Tolerances are about
+-- three times the largest differences measured on these fixtures at min_score
+-- 0.3: scores 1.1e-3, boxes 0.038 px, landmarks (the same float landmark net
+-- on the slightly moved box) 0.035 px.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set fixtures :abs_srcdir '/tools/reference/fixtures/'
+SET facerec.second_look = off;
+
+CREATE TEMP TABLE fixture AS
+SELECT n AS name, w AS width, h AS height,
+	pg_read_binary_file(:'fixtures' || n || '.' || w || 'x' || h || '.rgb') AS rgb
+FROM (VALUES ('group', 500, 332), ('portrait', 180, 240), ('dogs', 225, 229),
+			 ('lfw-resize', 211, 173), ('salley', 150, 150), ('savage', 150, 150),
+			 ('schneider', 150, 150), ('shimkus-pad', 117, 140)) AS v(n, w, h);
+
+CREATE TEMP TABLE by_float AS
+SELECT f.name, d.* FROM fixture f, face_detect(f.rgb, f.width, f.height, 0.3) d;
+SET facerec.nn_precision = int16;
+CREATE TEMP TABLE by_int16 AS
+SELECT f.name, d.* FROM fixture f, face_detect(f.rgb, f.width, f.height, 0.3) d;
+
+-- the same faces in the same order (a missing or extra face is a row with
+-- NULLs), within the tolerances; and the integer path does differ
+SELECT coalesce(f.name, q.name) AS fixture, coalesce(f.face, q.face) AS face,
+	abs(q.score - f.score) < 3e-3 AS score_ok,
+	greatest(abs(q.x - f.x), abs(q.y - f.y),
+			 abs(q.width - f.width), abs(q.height - f.height)) < 0.1 AS box_ok,
+	(SELECT max(greatest(abs((q.landmarks[i])[0] - (f.landmarks[i])[0]),
+						 abs((q.landmarks[i])[1] - (f.landmarks[i])[1])))
+	 FROM generate_series(1, 68) AS i) < 0.1 AS landmarks_ok
+FROM by_float f FULL JOIN by_int16 q ON f.name = q.name AND f.face = q.face
+ORDER BY 1, 2;
+SHOW facerec.nn_precision;
+SELECT bool_or(q.score <> f.score) AS scores_differ
+FROM by_float f JOIN by_int16 q USING (name, face);
+
+-- against face-api's faces (fixtures/NAME.faces: score, x, y, width, height,
+-- landmarks) at its threshold 0.5, then the faces found at 0.5: the same
+-- count (the dogs have no face here either)
+SELECT f.name AS fixture, l.n AS face,
+	abs(q.score - v[1]) < 3e-3 AS score_ok,
+	greatest(abs(q.x - v[2]), abs(q.y - v[3]),
+			 abs(q.width - v[4]), abs(q.height - v[5])) < 0.1 AS box_ok
+FROM fixture f
+	CROSS JOIN LATERAL regexp_split_to_table(
+		rtrim(pg_read_file(:'fixtures' || f.name || '.faces'), E'\n'), E'\n')
+		WITH ORDINALITY AS l(line, n)
+	CROSS JOIN LATERAL (SELECT string_to_array(l.line, ',')::float8[] AS v) r
+	LEFT JOIN by_int16 q ON q.name = f.name AND q.face = l.n AND q.score >= 0.5
+WHERE f.name IN ('group', 'portrait', 'dogs') AND l.line <> ''
+ORDER BY 1, 2;
+SELECT name, count(*) FROM by_int16 WHERE score >= 0.5 GROUP BY name ORDER BY name;
+
+-- the setting's values are checked; RESET gives float32 back
+SET facerec.nn_precision = int8;
+RESET facerec.nn_precision;
+SHOW facerec.nn_precision;
