@@ -284,6 +284,57 @@ check_qconv(int ih, int iw, int cin, int cout, NnActivation act)
 	free(out);
 }
 
+/*
+ * The depthwise convolution's quantized output against nn_quantize of its
+ * float output: the same steps (one off where a value falls on a rounding
+ * edge, as the fused multiply-add may round it the other way) and zero
+ * padding in rows of odd channel counts.
+ */
+static void
+check_depthwise_quantized(int ih, int iw, int c, int s)
+{
+	NnDepthwise dw = {3, c, s, NN_PAD_SAME, NULL, NULL};
+	float	   *filters = random_floats((size_t) 9 * c);
+	float	   *bias = random_floats(c);
+	float	   *x = random_floats((size_t) ih * iw * c);
+	float	   *want = malloc(sizeof(float) * ih * iw * c);
+	int16_t    *got = malloc(sizeof(int16_t) * ih * iw * NN_QROW(c));
+	NnTensor	in = {ih, iw, c, x};
+	NnTensor	out = {0, 0, 0, want};
+	NnQTensor	q = {0, 0, 0, got};
+	const float step = 2.0f / NN_QCONV_IN_MAX;
+	int			bad = 0;
+
+	dw.filters = filters;
+	dw.bias = bias;
+	for (size_t i = 0; i < (size_t) ih * iw * c; i++)
+		x[i] *= 3.0f;
+	nn_depthwise_conv2d(&dw, &in, &out, NN_ACT_RELU6);
+	nn_depthwise_conv2d_quantized(&dw, &in, &q, NN_ACT_RELU6, step);
+	cases++;
+	if (q.h != out.h || q.w != out.w || q.c != c)
+		bad = printf("FAIL depthwise quantized: shape %dx%dx%d\n", q.h, q.w, q.c);
+	for (size_t px = 0; px < (size_t) out.h * out.w && !bad; px++)
+	{
+		for (int ch = 0; ch < c && !bad; ch++)
+		{
+			int			w = nn_quantize(want[px * c + ch], 1.0f / step);
+
+			if (abs(got[px * NN_QROW(c) + ch] - w) > 1)
+				bad = printf("FAIL depthwise quantized %dx%dx%d s%d: value %zu is %d, want %d\n",
+							 ih, iw, c, s, px * c + ch, got[px * NN_QROW(c) + ch], w);
+		}
+		if (NN_QROW(c) != c && got[px * NN_QROW(c) + c] != 0)
+			bad = printf("FAIL depthwise quantized: padding of pixel %zu\n", px);
+	}
+	failures += bad != 0;
+	free(filters);
+	free(bias);
+	free(x);
+	free(want);
+	free(got);
+}
+
 static void
 check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
 {
@@ -348,6 +399,8 @@ main(void)
 		check_qconv(5, 7, 32, 20, act);
 	}
 	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
+	check_depthwise_quantized(9, 7, 38, 1);
+	check_depthwise_quantized(8, 9, 7, 2);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
 	check_pool(8, 7, 3, 2, 2, NN_PAD_SAME, 0);
 	check_pool(7, 7, 3, 3, 1, NN_PAD_SAME, 0);

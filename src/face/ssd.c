@@ -276,15 +276,37 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 	nn_conv2d(&pred->cls, map, &cls, NN_ACT_NONE, NULL);
 }
 
-/* a 1x1 layer in the detector's precision (q prepared from conv) */
+/* an extra 1x1 layer in the detector's precision */
 static void
-pointwise(const FaceDetector *det, const NnConv *conv, const NnQConv *q,
-		  const NnTensor *in, NnTensor *out)
+extra_pointwise(const FaceDetector *det, int i, const NnTensor *in, NnTensor *out)
 {
 	if (det->precision == NN_PRECISION_INT16)
-		nn_qconv2d(q, in, out, NN_ACT_RELU6, det->qscratch);
+		nn_qconv2d(&det->qextra[i], in, out, NN_ACT_RELU6, det->qscratch);
 	else
-		nn_conv2d(conv, in, out, NN_ACT_RELU6, NULL);
+		nn_conv2d(&det->extra[i], in, out, NN_ACT_RELU6, NULL);
+}
+
+/*
+ * Separable layer i from x back into x, through t.  In integers the
+ * depthwise half stores its output quantized for the 1x1 half, in t's
+ * memory (int16 take half a float's room).
+ */
+static void
+separable(const FaceDetector *det, int i, NnTensor *x, NnTensor *t)
+{
+	if (det->precision == NN_PRECISION_INT16)
+	{
+		NnQTensor	q = {0, 0, 0, (int16_t *) t->data};
+
+		nn_depthwise_conv2d_quantized(&det->dw[i], x, &q, NN_ACT_RELU6,
+									  det->qpw[i].in_step);
+		nn_qconv2d_quantized(&det->qpw[i], &q, x, NN_ACT_RELU6);
+	}
+	else
+	{
+		nn_depthwise_conv2d(&det->dw[i], x, t, NN_ACT_RELU6);
+		nn_conv2d(&det->pw[i], t, x, NN_ACT_RELU6, NULL);
+	}
 }
 
 /* the network: fills det->encodings and det->logits */
@@ -300,8 +322,7 @@ run_net(FaceDetector *det)
 	for (int i = 1; i < N_LAYERS; i++)
 	{
 		check(det);
-		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
-		pointwise(det, &det->pw[i], &det->qpw[i], &t, &x);
+		separable(det, i, &x, &t);
 		if (i == 11)
 			predict(det, &det->pred[0], &x);
 	}
@@ -310,7 +331,7 @@ run_net(FaceDetector *det)
 	{
 		check(det);
 		if (i % 2 == 0)
-			pointwise(det, &det->extra[i], &det->qextra[i], &x, &t);
+			extra_pointwise(det, i, &x, &t);
 		else
 			nn_conv2d(&det->extra[i], &x, &t, NN_ACT_RELU6, det->buf.scratch);
 		swap = x;

@@ -12,6 +12,10 @@
  *
  * Whole blocks use AVX2 + FMA intrinsics when the CPU has them (checked at
  * run time), else the portable loop that also does the last few channels.
+ *
+ * The quantized variant stores each block as int16 steps (nn_quantize) for
+ * an integer 1x1 convolution instead of floats: half the bytes written, and
+ * no separate pass to read the floats back and quantize them.
  */
 #include "nn/nn.h"
 
@@ -55,7 +59,7 @@ nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
 static inline __attribute__((always_inline)) void
 dw_block(const NnDepthwise *dw, const float *restrict p, size_t row, int c0,
 		 int n, int ky0, int ky1, int kx0, int kx1, NnActivation act,
-		 float *restrict o)
+		 float *restrict o, int16_t *restrict qo, float inv)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
@@ -75,17 +79,25 @@ dw_block(const NnDepthwise *dw, const float *restrict p, size_t row, int c0,
 			acc[j] += dw->bias[c0 + j];
 	nn_activate(acc, n, act);
 	for (int j = 0; j < n; j++)
-		o[c0 + j] = acc[j];
+		if (qo)
+			qo[c0 + j] = nn_quantize(acc[j], inv);
+		else
+			o[c0 + j] = acc[j];
 }
 
-/* a kernel for DW_BLOCK channels of one pixel (dw_block's arguments) */
+/*
+ * A kernel for DW_BLOCK channels of one pixel (dw_block's arguments): into
+ * o, or quantized into qo when that is not NULL.
+ */
 typedef void (*DwBlockFunc) (const NnDepthwise *dw, const float *p, size_t row,
 							 int c0, int ky0, int ky1, int kx0, int kx1,
-							 NnActivation act, float *o);
+							 NnActivation act, float *o, int16_t *qo, float inv);
 
+/* out's shape is set; the float output goes to out->data, or when qout is
+ * not NULL quantized to qout (rows of NN_QROW(c)) */
 static inline __attribute__((always_inline)) void
 dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation act,
-	   DwBlockFunc block)
+	   int16_t *qout, float inv, DwBlockFunc block)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
@@ -108,13 +120,16 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation ac
 			const int	kx0 = ix < 0 ? -ix : 0;
 			const int	kx1 = ix + k > in->w ? in->w - ix : k;
 			const float *p = src + (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * c;
-			float	   *o = dst + ((size_t) oy * out->w + ox) * c;
+			float	   *o = qout ? NULL : dst + ((size_t) oy * out->w + ox) * c;
+			int16_t    *qo = qout ? qout + ((size_t) oy * out->w + ox) * NN_QROW(c) : NULL;
 			int			c0 = 0;
 
 			for (; c0 + DW_BLOCK <= c; c0 += DW_BLOCK)
-				block(dw, p, row, c0, ky0, ky1, kx0, kx1, act, o);
+				block(dw, p, row, c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
 			if (c0 < c)
-				dw_block(dw, p, row, c0, c - c0, ky0, ky1, kx0, kx1, act, o);
+				dw_block(dw, p, row, c0, c - c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
+			if (qo && NN_QROW(c) != c)
+				qo[c] = 0;
 		}
 	}
 }
@@ -125,7 +140,8 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation ac
 /* dw_block for n = DW_BLOCK with AVX2 intrinsics: the sums in two registers */
 AVX2 static inline void
 dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int c0,
-			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o)
+			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o,
+			  int16_t *qo, float inv)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
@@ -166,35 +182,50 @@ dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int c0,
 								  _mm256_cmp_ps(hi, zero, _CMP_GT_OQ));
 			break;
 	}
+	if (qo)
+	{
+		/* nn_quantize on 16 lanes; packs interleaves the 128-bit halves */
+		const __m256 half = _mm256_set1_ps(0.5f);
+		const __m256 top = _mm256_set1_ps(NN_QCONV_IN_MAX);
+		const __m256 scale = _mm256_set1_ps(inv);
+		__m256i		qlo = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(lo, scale, half), zero), top));
+		__m256i		qhi = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(hi, scale, half), zero), top));
+
+		_mm256_storeu_si256((__m256i *) (qo + c0),
+							_mm256_permute4x64_epi64(_mm256_packs_epi32(qlo, qhi), 0xD8));
+		return;
+	}
 	_mm256_storeu_ps(o + c0, lo);
 	_mm256_storeu_ps(o + c0 + 8, hi);
 }
 
 AVX2 static void
-dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation act)
+dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out, NnActivation act,
+			int16_t *qout, float inv)
 {
-	dw_run(dw, in, out, act, dw_block_avx2);
+	dw_run(dw, in, out, act, qout, inv, dw_block_avx2);
 }
 #endif
 
 /* the whole blocks on CPUs without AVX2 */
 static void
 dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row, int c0,
-				  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o)
+				  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o,
+				  int16_t *qo, float inv)
 {
-	dw_block(dw, p, row, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o);
+	dw_block(dw, p, row, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o, qo, inv);
 }
 
 static void
 dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-				NnActivation act)
+				NnActivation act, int16_t *qout, float inv)
 {
-	dw_run(dw, in, out, act, dw_block_baseline);
+	dw_run(dw, in, out, act, qout, inv, dw_block_baseline);
 }
 
-void
-nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-					NnActivation act)
+static void
+depthwise(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+		  NnActivation act, int16_t *qout, float inv)
 {
 	out->h = nn_out_size(in->h, dw->k, dw->stride, dw->padding);
 	out->w = nn_out_size(in->w, dw->k, dw->stride, dw->padding);
@@ -202,9 +233,28 @@ nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 	{
-		dw_run_avx2(dw, in, out, act);
+		dw_run_avx2(dw, in, out, act, qout, inv);
 		return;
 	}
 #endif
-	dw_run_baseline(dw, in, out, act);
+	dw_run_baseline(dw, in, out, act, qout, inv);
+}
+
+void
+nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+					NnActivation act)
+{
+	depthwise(dw, in, out, act, NULL, 0);
+}
+
+void
+nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
+							  NnQTensor *out, NnActivation act, float step)
+{
+	NnTensor	shape = {0, 0, 0, NULL};
+
+	depthwise(dw, in, &shape, act, out->data, 1.0f / step);
+	out->h = shape.h;
+	out->w = shape.w;
+	out->c = shape.c;
 }

@@ -114,6 +114,31 @@ extern void nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
  */
 #define NN_QCONV_IN_MAX 4095
 
+/*
+ * Activations quantized for an NnQConv: value = data * step, rows of
+ * NN_QROW(c) int16 (c rounded up to even, the padding 0) so that every
+ * (k, k + 1) pair of a row is 4-byte aligned.
+ */
+#define NN_QROW(c) (((c) + 1) & ~1)
+
+typedef struct NnQTensor
+{
+	int			h;
+	int			w;
+	int			c;
+	int16_t    *data;
+} NnQTensor;
+
+/* x / step rounded and clamped to [0, NN_QCONV_IN_MAX]; inv = 1 / step */
+static inline int16_t
+nn_quantize(float x, float inv)
+{
+	float		v = x * inv + 0.5f;
+
+	/* truncation after +0.5 rounds: v >= 0 */
+	return (int16_t) (v < 0 ? 0 : v > NN_QCONV_IN_MAX ? NN_QCONV_IN_MAX : v);
+}
+
 typedef struct NnQConv
 {
 	int			cin;
@@ -137,6 +162,10 @@ extern size_t nn_qconv_scratch_size(const NnQConv *q);
 /* out = act(conv(in) + bias) as nn_conv2d does, in integers */
 extern void nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 					   NnActivation act, void *scratch);
+
+/* the same on an input already quantized in q->in_step steps (no scratch) */
+extern void nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
+								 NnActivation act);
 
 /* the arithmetic a net runs its 1x1 layers in */
 typedef enum NnPrecision
@@ -167,6 +196,14 @@ extern int	nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights,
 /* out = act(depthwise(in) + bias); sets out's shape; out must not alias in */
 extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 								NnTensor *out, NnActivation act);
+
+/*
+ * The same, stored quantized in steps of step (nn_quantize) for an NnQConv
+ * that reads it: the float output is never written out.
+ */
+extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
+										  NnQTensor *out, NnActivation act,
+										  float step);
 
 /* x[i] = act(x[i]) for n values */
 extern void nn_activate(float *x, size_t n, NnActivation act);

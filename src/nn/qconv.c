@@ -53,7 +53,7 @@ nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 	}
 	q->cin = cin;
 	q->cout = cout;
-	q->kp = (cin + 1) & ~1;
+	q->kp = NN_QROW(cin);
 	q->np = (cout + QC_NR - 1) / QC_NR * QC_NR;
 	q->in_step = in_max / NN_QCONV_IN_MAX;
 	q->bias = conv->bias;
@@ -117,6 +117,10 @@ nn_qconv_free(NnQConv *q)
 	q->scale = NULL;
 }
 
+/* the kernel over every panel and rows quantized pixels (a chunk) */
+typedef void (*ChunkFunc) (const NnQConv *q, const int16_t *a, int rows,
+						   NnActivation act, float *out);
+
 /* rows of the quantized input per chunk: a multiple of QC_MR */
 static int
 chunk_rows(const NnQConv *q)
@@ -146,12 +150,7 @@ quantize(const NnQConv *q, const float *in, int rows, int16_t *out)
 		int16_t    *o = out + (size_t) r * q->kp;
 
 		for (int k = 0; k < q->cin; k++)
-		{
-			float		v = x[k] * inv + 0.5f;
-
-			v = v < 0 ? 0 : v > NN_QCONV_IN_MAX ? NN_QCONV_IN_MAX : v;
-			o[k] = (int16_t) v;
-		}
+			o[k] = nn_quantize(x[k], inv);
 		if (q->kp != q->cin)
 			o[q->cin] = 0;
 	}
@@ -340,19 +339,25 @@ chunk_portable(const NnQConv *q, const int16_t *a, int rows, NnActivation act, f
 		tile_portable(q, a, rows, p, act, out);
 }
 
+/* the kernels this CPU runs */
+static ChunkFunc
+chunk_kernel(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return chunk_avx2;
+#endif
+	return chunk_portable;
+}
+
 void
 nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 		   NnActivation act, void *scratch)
 {
 	const size_t m = (size_t) in->h * in->w;
 	const int	chunk = chunk_rows(q);
-	void		(*run) (const NnQConv *, const int16_t *, int, NnActivation, float *) =
-		chunk_portable;
+	ChunkFunc	run = chunk_kernel();
 
-#if defined(__x86_64__)
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-		run = chunk_avx2;
-#endif
 	out->h = in->h;
 	out->w = in->w;
 	out->c = q->cout;
@@ -363,4 +368,21 @@ nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 		quantize(q, in->data + r * q->cin, rows, scratch);
 		run(q, scratch, rows, act, out->data + r * q->cout);
 	}
+}
+
+void
+nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
+					 NnActivation act)
+{
+	const size_t m = (size_t) in->h * in->w;
+	const int	chunk = chunk_rows(q);
+	ChunkFunc	run = chunk_kernel();
+
+	out->h = in->h;
+	out->w = in->w;
+	out->c = q->cout;
+	/* chunks as above: each stays in the cache while every panel reads it */
+	for (size_t r = 0; r < m; r += chunk)
+		run(q, in->data + r * q->kp, m - r < (size_t) chunk ? (int) (m - r) : chunk,
+			act, out->data + r * q->cout);
 }
