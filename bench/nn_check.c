@@ -385,6 +385,13 @@ main(void)
 	check_conv(60, 60, 3, 7, 4, 2, NN_PAD_VALID, NN_ACT_RELU);	/* several bands */
 	check_conv(5, 5, 4, 1, 7, 1, NN_PAD_SAME, NN_ACT_RELU6);	/* pointwise */
 	check_conv(6, 6, 4, 1, 7, 2, NN_PAD_SAME, NN_ACT_NONE);	/* strided 1x1 */
+	/* first layers on RGB: conv_direct.c */
+	for (NnActivation act = NN_ACT_NONE; act <= NN_ACT_LEAKY; act++)
+		check_conv(9, 8, 3, 3, 32, 2, NN_PAD_SAME, act);
+	check_conv(8, 9, 3, 3, 8, 1, NN_PAD_SAME, NN_ACT_RELU);
+	check_conv(9, 9, 4, 3, 16, 2, NN_PAD_VALID, NN_ACT_NONE);
+	check_conv(12, 11, 3, 7, 24, 4, NN_PAD_SAME, NN_ACT_RELU6);
+	check_conv(1, 1, 3, 3, 32, 1, NN_PAD_SAME, NN_ACT_NONE);
 	check_depthwise(9, 7, 6, 3, 2, NN_PAD_SAME, 0, NN_ACT_NONE);
 	check_depthwise(8, 8, 6, 3, 2, NN_PAD_VALID, 1, NN_ACT_RELU6);
 	check_depthwise(8, 8, 6, 3, 2, NN_PAD_SAME, 1, NN_ACT_LEAKY);

@@ -10,6 +10,8 @@
  * no transposition of weights.  A 1x1 stride-1 convolution is already in
  * that form and goes straight to sgemm.
  *
+ * A first layer on RGB goes to conv_direct.c instead.
+ *
  * When the filters are small, the output is computed in bands of rows so
  * that each band's im2col columns (or input rows, for 1x1) stay in the L2
  * cache between being written here and packed by sgemm (the 7x7 first
@@ -234,6 +236,8 @@ nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 	out->h = nn_out_size(in->h, conv->k, conv->stride, conv->padding);
 	out->w = nn_out_size(in->w, conv->k, conv->stride, conv->padding);
 	out->c = cout;
+	if (nn_conv2d_direct(conv, in, out, act))
+		return;
 	if (!pointwise)
 	{
 		win = tap_window(conv, in->h, in->w, out->h, out->w);

@@ -106,6 +106,15 @@ extern void nn_conv2d(const NnConv *conv, const NnTensor *in, NnTensor *out,
 					  NnActivation act, float *scratch);
 
 /*
+ * nn_conv2d's own path for a first layer (conv_direct.c): at most
+ * NN_DIRECT_MAX_CIN input channels and 8, 16, 24 or 32 outputs, on a CPU
+ * with AVX2.  Returns 1 when it computed out (shape already set), else 0.
+ */
+#define NN_DIRECT_MAX_CIN 4
+extern int	nn_conv2d_direct(const NnConv *conv, const NnTensor *in, NnTensor *out,
+							 NnActivation act);
+
+/*
  * A 1x1 stride-1 convolution in 16-bit integers (qconv.c): the input is
  * quantized in NN_QCONV_IN_MAX steps over [0, in_max] (values outside are
  * clamped: meant for ReLU6 outputs), each output channel's weights with
