@@ -350,39 +350,43 @@ chunk_kernel(void)
 	return chunk_portable;
 }
 
-void
-nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
-		   NnActivation act, void *scratch)
+/*
+ * out = act(conv(input) + bias) over h x w pixels: the input is quantized
+ * already (qin), or floats (fin) that each chunk quantizes into scratch.
+ * A chunk stays in the cache while every panel reads it.
+ */
+static void
+qconv_rows(const NnQConv *q, int h, int w, const float *fin, const int16_t *qin,
+		   NnTensor *out, NnActivation act, int16_t *scratch)
 {
-	const size_t m = (size_t) in->h * in->w;
+	const size_t m = (size_t) h * w;
 	const int	chunk = chunk_rows(q);
 	ChunkFunc	run = chunk_kernel();
 
-	out->h = in->h;
-	out->w = in->w;
+	out->h = h;
+	out->w = w;
 	out->c = q->cout;
 	for (size_t r = 0; r < m; r += chunk)
 	{
 		int			rows = m - r < (size_t) chunk ? (int) (m - r) : chunk;
+		const int16_t *a = qin ? qin + r * q->kp : scratch;
 
-		quantize(q, in->data + r * q->cin, rows, scratch);
-		run(q, scratch, rows, act, out->data + r * q->cout);
+		if (qin == NULL)
+			quantize(q, fin + r * q->cin, rows, scratch);
+		run(q, a, rows, act, out->data + r * q->cout);
 	}
+}
+
+void
+nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
+		   NnActivation act, void *scratch)
+{
+	qconv_rows(q, in->h, in->w, in->data, NULL, out, act, scratch);
 }
 
 void
 nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
 					 NnActivation act)
 {
-	const size_t m = (size_t) in->h * in->w;
-	const int	chunk = chunk_rows(q);
-	ChunkFunc	run = chunk_kernel();
-
-	out->h = in->h;
-	out->w = in->w;
-	out->c = q->cout;
-	/* chunks as above: each stays in the cache while every panel reads it */
-	for (size_t r = 0; r < m; r += chunk)
-		run(q, in->data + r * q->kp, m - r < (size_t) chunk ? (int) (m - r) : chunk,
-			act, out->data + r * q->cout);
+	qconv_rows(q, in->h, in->w, NULL, in->data, out, act, NULL);
 }
