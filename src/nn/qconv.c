@@ -93,7 +93,10 @@ nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 			qsum = 0;
 			for (int k = 0; k < cin; k++)
 			{
-				long		v = lround(conv->filters[(size_t) k * cout + n] * step);
+				double		x = conv->filters[(size_t) k * cout + n] * step;
+
+				/* lround's rounding, inline (this runs for every weight) */
+				long		v = (long) (x + (x < 0 ? -0.5 : 0.5));
 
 				panel[((size_t) (k / 2) * QC_NR + n % QC_NR) * 2 + k % 2] = (int16_t) v;
 				qsum += v < 0 ? -v : v;
