@@ -6,8 +6,10 @@
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 
--- face-api's faces exactly: without the second look (see below)
+-- face-api's faces exactly: without the second look (see below), and with
+-- the SSD in float32 (face_nn_precision.sql tests the int16 default)
 SET facerec.second_look = off;
+SET facerec.nn_precision = float;
 
 SELECT set_config('test.fixtures', :'fixtures', false) IS NOT NULL AS set;
 CREATE TEMP TABLE fixture AS

@@ -2,8 +2,10 @@
 -- detector, the landmarks and face-api's crop, against face-api's own
 -- withFaceDescriptors() on the same pixels (tools/reference/fixtures: the
 -- 128 values after score, box and landmarks on each line of NAME.faces).
--- face-api's crop is not the default alignment: ask for it.
+-- face-api's crop is not the default alignment, nor float32 the default
+-- precision of the SSD: ask for them.
 SET facerec.alignment = face_api;
+SET facerec.nn_precision = float;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 \set photos :abs_srcdir '/../shared/data/faces/dlib-detection/'

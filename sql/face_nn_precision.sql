@@ -15,6 +15,7 @@ FROM (VALUES ('group', 500, 332), ('portrait', 180, 240), ('dogs', 225, 229),
 			 ('lfw-resize', 211, 173), ('salley', 150, 150), ('savage', 150, 150),
 			 ('schneider', 150, 150), ('shimkus-pad', 117, 140)) AS v(n, w, h);
 
+SET facerec.nn_precision = float;
 CREATE TEMP TABLE by_float AS
 SELECT f.name, d.* FROM fixture f, face_detect(f.rgb, f.width, f.height, 0.3) d;
 SET facerec.nn_precision = int16;
@@ -53,7 +54,7 @@ WHERE f.name IN ('group', 'portrait', 'dogs') AND l.line <> ''
 ORDER BY 1, 2;
 SELECT name, count(*) FROM by_int16 WHERE score >= 0.5 GROUP BY name ORDER BY name;
 
--- the setting's values are checked; RESET gives float32 back
+-- the setting's values are checked; int16 is the default
 SET facerec.nn_precision = int8;
 RESET facerec.nn_precision;
 SHOW facerec.nn_precision;

@@ -7,10 +7,11 @@
  *		memory context.  A missing or corrupt file is an F0000
  *		(config_file_error) ERROR naming it.
  *
- *		facerec.nn_precision (float): the arithmetic of the SSD detector's
- *		1x1 layers, 'float' (float32: face-api's results) or 'int16'
- *		(16-bit integers: faster, results within the tolerances README
- *		"Inference engine" gives).  Read on every use of the detector.
+ *		facerec.nn_precision (int16): the arithmetic of the SSD detector's
+ *		1x1 layers and box predictors, 'int16' (16-bit integers: about
+ *		1.5x faster, results within the tolerances README "Inference
+ *		engine" gives) or 'float' (float32: face-api's results exactly).
+ *		Read on every use of the detector.
  */
 #include "postgres.h"
 
@@ -20,7 +21,7 @@
 #include "face/models.h"
 #include "face/pipeline.h"
 
-int			face_nn_precision = NN_PRECISION_FLOAT;
+int			face_nn_precision = NN_PRECISION_INT16;
 
 static const struct config_enum_entry precision_options[] = {
 	{"float", NN_PRECISION_FLOAT, false},
@@ -133,10 +134,10 @@ void
 face_models_init(void)
 {
 	DefineCustomEnumVariable("facerec.nn_precision",
-							 "Arithmetic of the SSD face detector's 1x1 layers: float (face-api's results) or int16 (faster).",
+							 "Arithmetic of the SSD face detector's 1x1 layers: int16 (faster) or float (face-api's results exactly).",
 							 NULL,
 							 &face_nn_precision,
-							 NN_PRECISION_FLOAT,
+							 NN_PRECISION_INT16,
 							 precision_options,
 							 PGC_USERSET,
 							 0,
