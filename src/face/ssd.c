@@ -71,8 +71,6 @@ typedef struct BoxPredictor
 {
 	NnConv		box;			/* anchors x 4 box encodings per cell */
 	NnConv		cls;			/* anchors x 3 class logits per cell */
-	NnQConv		qbox;			/* the two in integers */
-	NnQConv		qcls;
 	int			offset;			/* first anchor's index among the 5,118 */
 } BoxPredictor;
 
@@ -183,9 +181,8 @@ prepare_integer(NnQConv *q, const NnConv *conv, size_t *scratch, NnError *err)
 }
 
 /*
- * The 1x1 layers in integers, the box predictors too: each reads the ReLU6
- * output of the layer before (depthwise, 1x1 or extra), so its inputs lie
- * in [0, 6].
+ * The 1x1 layers in integers: each reads the ReLU6 output of the layer
+ * before (depthwise or extra), so its inputs lie in [0, 6].
  */
 static int
 prepare_integer_layers(FaceDetector *det, NnError *err)
@@ -197,10 +194,6 @@ prepare_integer_layers(FaceDetector *det, NnError *err)
 			return -1;
 	for (int i = 0; i < N_EXTRA; i += 2)
 		if (prepare_integer(&det->qextra[i], &det->extra[i], &scratch, err) != 0)
-			return -1;
-	for (int p = 0; p < N_PREDICTORS; p++)
-		if (prepare_integer(&det->pred[p].qbox, &det->pred[p].box, &scratch, err) != 0 ||
-			prepare_integer(&det->pred[p].qcls, &det->pred[p].cls, &scratch, err) != 0)
 			return -1;
 	det->qscratch = nn_alloc_floats(scratch);
 	if (det->qscratch == NULL)
@@ -247,11 +240,6 @@ face_detector_close(FaceDetector *det)
 		nn_qconv_free(&det->qpw[i]);
 	for (int i = 0; i < N_EXTRA; i++)
 		nn_qconv_free(&det->qextra[i]);
-	for (int p = 0; p < N_PREDICTORS; p++)
-	{
-		nn_qconv_free(&det->pred[p].qbox);
-		nn_qconv_free(&det->pred[p].qcls);
-	}
 	free(det->qscratch);
 	free(det->encodings);
 	free(det->logits);
@@ -284,16 +272,8 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 	NnTensor	enc = {0, 0, 0, det->encodings[pred->offset]};
 	NnTensor	cls = {0, 0, 0, det->logits + (size_t) pred->offset * 3};
 
-	if (det->precision == NN_PRECISION_INT16)
-	{
-		nn_qconv2d(&pred->qbox, map, &enc, NN_ACT_NONE, det->qscratch);
-		nn_qconv2d(&pred->qcls, map, &cls, NN_ACT_NONE, det->qscratch);
-	}
-	else
-	{
-		nn_conv2d(&pred->box, map, &enc, NN_ACT_NONE, NULL);
-		nn_conv2d(&pred->cls, map, &cls, NN_ACT_NONE, NULL);
-	}
+	nn_conv2d(&pred->box, map, &enc, NN_ACT_NONE, NULL);
+	nn_conv2d(&pred->cls, map, &cls, NN_ACT_NONE, NULL);
 }
 
 /* an extra 1x1 layer in the detector's precision */
