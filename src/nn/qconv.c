@@ -19,10 +19,10 @@
  * Layout: the weights are packed once (nn_qconv_prepare) in panels of
  * QC_NR = 16 output channels, [kp / 2][16][2] each: one 32-byte load holds
  * the (k, k + 1) weight pairs of 8 channels, and a 32-bit broadcast of the
- * (k, k + 1) inputs of one pixel multiplies all 8 at once.  The input is
- * quantized in chunks of rows that stay in the L2 cache while every panel
- * runs over them, QC_MR = 6 pixels at a time (12 accumulators in
- * registers).
+ * (k, k + 1) inputs of one pixel multiplies all 8 at once.  The input
+ * (quantized by the depthwise layer before, or here) is taken in chunks of
+ * rows that stay in the L2 cache while every panel runs over them, QC_MR =
+ * 6 pixels at a time (12 accumulators in registers).
  */
 #include "nn/nn.h"
 
@@ -247,7 +247,7 @@ pair(const int16_t *x, int kk)
 /*
  * QC_MR pixels x one panel: 12 named accumulators (an array of them is
  * spilled to the stack by GCC).  The input rows are 4-byte aligned (kp is
- * even, the scratch 64-byte aligned), so the pair loads are aligned.
+ * even, the buffers 64-byte aligned), so the pair loads are aligned.
  */
 static inline __attribute__((always_inline)) AVX2 void
 tile6_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
