@@ -5,8 +5,8 @@
 # 1. face_detect on raw RGB (SSD at 512 + 68 landmarks per face), one
 #    backend: the 500x332 group fixture (6 faces) and a 1920x1280 crop of
 #    dlib-detection/bald_guys.jpg (decoded by the image layer);
-#    each also with the SSD's 1x1 layers in integers
-#    (facerec.nn_precision = int16);
+#    each also with the SSD in float32 (facerec.nn_precision = float: the
+#    default is int16);
 # 2. the same with the tiny detector (facerec.detector = tiny) and with the
 #    tiny landmark net (facerec.landmarks = tiny);
 # 3. the same from JPEG bytes (decode included), and face_embedding of a
@@ -34,14 +34,14 @@ time_calls "bald_guys 1920x1280, $(psql -At -c "SELECT count(*) FROM face_detect
 time_calls 'same, min_score 0.99 (fewer landmark runs)' \
 	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280);" \
 	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
-int16="s text := set_config('facerec.nn_precision', 'int16', false);"
-time_calls 'int16: group 500x332, 6 faces' "rgb bytea := pg_read_binary_file('$group'); $int16" \
+float="s text := set_config('facerec.nn_precision', 'float', false);"
+time_calls 'float32: group 500x332' "rgb bytea := pg_read_binary_file('$group'); $float" \
 	'count(*) FROM face_detect(rgb, 500, 332)'
-time_calls 'int16: bald_guys 1920x1280' \
-	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $int16" \
+time_calls 'float32: bald_guys 1920x1280' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $float" \
 	'count(*) FROM face_detect(rgb, 1920, 1280)'
-time_calls 'int16: same, min_score 0.99 (fewer landmark runs)' \
-	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $int16" \
+time_calls 'float32: same, min_score 0.99' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $float" \
 	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
 
 echo "== tiny detector, tiny landmarks (settings in the same backend)"
@@ -63,9 +63,9 @@ time_calls 'face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_f
 	'count(*) FROM face_detect(img)'
 time_calls 'face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw');" \
 	'face_embedding(img)'
-time_calls 'int16: face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_file('$bald'); $int16" \
+time_calls 'float32: face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_file('$bald'); $float" \
 	'count(*) FROM face_detect(img)'
-time_calls 'int16: face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw'); $int16" \
+time_calls 'float32: face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw'); $float" \
 	'face_embedding(img)'
 
 echo "== reference (face-api SSD only, tfjs wasm, one thread)"
