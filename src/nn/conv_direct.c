@@ -21,21 +21,18 @@
 
 #define MAX_REGS 4				/* cout <= 32 */
 
-/* one output pixel, NB = cout / 8 registers of sums per set */
+/*
+ * The sums of one output pixel, NB = cout / 8 registers per set, over the
+ * taps [ky0, ky1) x [kx0, kx1) of a k x k kernel with cin inputs (constant
+ * arguments unroll the loops).  Stores act(sums + bias).
+ */
 static inline __attribute__((always_inline)) AVX2 void
-pixel(const NnConv *conv, const NnTensor *in, int iy, int ix, NnActivation act,
-	  float *o, int nb)
+taps(const NnConv *conv, const NnTensor *in, int iy, int ix, int k, int cin,
+	 int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o, int nb)
 {
-	const int	k = conv->k;
-	const int	cin = conv->cin;
 	const int	cout = conv->cout;
-	const int	ky0 = iy < 0 ? -iy : 0;
-	const int	ky1 = iy + k > in->h ? in->h - iy : k;
-	const int	kx0 = ix < 0 ? -ix : 0;
-	const int	kx1 = ix + k > in->w ? in->w - ix : k;
 	__m256		a[MAX_REGS],
 				b[MAX_REGS];
-	int			odd = 0;
 
 	for (int j = 0; j < nb; j++)
 	{
@@ -47,16 +44,20 @@ pixel(const NnConv *conv, const NnTensor *in, int iy, int ix, NnActivation act,
 		const float *x = in->data + ((size_t) (iy + ky) * in->w + ix + kx0) * cin;
 		const float *w = conv->filters + ((size_t) ky * k + kx0) * cin * cout;
 
-		for (int t = 0; t < (kx1 - kx0) * cin; t++, w += cout, odd ^= 1)
+		/* taps alternate between the sets a and b */
+		for (int t = 0; t < (kx1 - kx0) * cin; t++)
 		{
 			__m256		v = _mm256_broadcast_ss(x + t);
 
-			if (odd)
-				for (int j = 0; j < nb; j++)
-					b[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + 8 * j), b[j]);
-			else
-				for (int j = 0; j < nb; j++)
-					a[j] = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + 8 * j), a[j]);
+			for (int j = 0; j < nb; j++)
+			{
+				__m256		f = _mm256_loadu_ps(w + (size_t) t * cout + 8 * j);
+
+				if (t % 2)
+					b[j] = _mm256_fmadd_ps(v, f, b[j]);
+				else
+					a[j] = _mm256_fmadd_ps(v, f, a[j]);
+			}
 		}
 	}
 	for (int j = 0; j < nb; j++)
@@ -71,6 +72,23 @@ pixel(const NnConv *conv, const NnTensor *in, int iy, int ix, NnActivation act,
 	}
 	if (act == NN_ACT_LEAKY)
 		nn_activate(o, cout, act);
+}
+
+/* one output pixel; a 3x3 kernel on RGB wholly inside the input unrolled */
+static inline __attribute__((always_inline)) AVX2 void
+pixel(const NnConv *conv, const NnTensor *in, int iy, int ix, NnActivation act,
+	  float *o, int nb)
+{
+	const int	k = conv->k;
+	const int	ky0 = iy < 0 ? -iy : 0;
+	const int	ky1 = iy + k > in->h ? in->h - iy : k;
+	const int	kx0 = ix < 0 ? -ix : 0;
+	const int	kx1 = ix + k > in->w ? in->w - ix : k;
+
+	if (k == 3 && conv->cin == 3 && ky0 == 0 && kx0 == 0 && ky1 == 3 && kx1 == 3)
+		taps(conv, in, iy, ix, 3, 3, 0, 3, 0, 3, act, o, nb);
+	else
+		taps(conv, in, iy, ix, k, conv->cin, ky0, ky1, kx0, kx1, act, o, nb);
 }
 
 static inline __attribute__((always_inline)) AVX2 void
