@@ -8,9 +8,9 @@
  *		(config_file_error) ERROR naming it.
  *
  *		facerec.nn_precision (int16): the arithmetic of the SSD detector's
- *		1x1 layers and box predictors, 'int16' (16-bit integers: about
- *		1.5x faster, results within the tolerances README "Inference
- *		engine" gives) or 'float' (float32: face-api's results exactly).
+ *		1x1 layers, 'int16' (16-bit integers: the pass about 1.5x faster,
+ *		results within the tolerances README "Inference engine" gives) or
+ *		'float' (float32: face-api's results exactly).
  *		Read on every use of the detector.
  */
 #include "postgres.h"

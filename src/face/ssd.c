@@ -23,6 +23,10 @@
  * better seen by the full-size look, which turned it down (a dog's face,
  * found at half size, for one).
  *
+ * In int16 (face_detector_set_precision) the 1x1 halves of the separable
+ * layers and the 1x1 extra layers run as NnQConv, the depthwise halves
+ * storing their output quantized for them; the rest stays float32.
+ *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
  * All buffers are allocated at open and reused: a call allocates nothing.
