@@ -61,12 +61,13 @@ GROUP BY 1 ORDER BY 1;
 
 -- face_embedding(image, box): the landmarks and the chip of the face in
 -- the box, no detector.  On a detected box, the same descriptor as the
--- detector's path (the box goes through real, hence not bit for bit).
+-- detector's path (the box goes through real, hence not bit for bit:
+-- measured 1.3e-3 at most with landmark refinement, 5.4e-4 without).
 CREATE TEMP TABLE group_face AS
 SELECT face, box(point(x, y), point(x + width, y + height)) AS b, embedding
 FROM face_embeddings(pg_read_binary_file(:'photos' || '2008_002470.jpg'));
 SELECT count(*) AS faces,
-	max(face_embedding(pg_read_binary_file(:'photos' || '2008_002470.jpg'), b) <-> embedding) < 1e-3
+	max(face_embedding(pg_read_binary_file(:'photos' || '2008_002470.jpg'), b) <-> embedding) < 2e-3
 		AS same_as_detected
 FROM group_face;
 -- each box gives its own face: the nearest detected face is that one
@@ -99,8 +100,10 @@ SELECT face_embedding(pg_read_binary_file(:'lfw' || 'Aaron_Sorkin/Aaron_Sorkin_0
 
 -- face_embedding(image) and the second look (facerec.second_look): the SSD
 -- alone finds no face in this LFW portrait; the face the second look finds
--- is George H. W. Bush's (another photo of him), not Aaron Sorkin's.
+-- is George H. W. Bush's (another photo of him), not Aaron Sorkin's.  (The
+-- SSD only: face_embedding's fast path finds it too, see face_refine.sql.)
 \set bush :lfw 'George_HW_Bush/George_HW_Bush_0006.jpg'
+SET facerec.fast_main_face = off;
 SET facerec.second_look = off;
 SELECT count(*) AS first_look_faces FROM face_detect(pg_read_binary_file(:'bush'));
 SELECT face_embedding(pg_read_binary_file(:'bush')) IS NULL AS no_main_face;
@@ -112,6 +115,7 @@ SELECT face_match(face_embedding(img),
 			   face_embedding(pg_read_binary_file(:'lfw' || 'Aaron_Sorkin/Aaron_Sorkin_0001.jpg')))
 		AS other_person
 FROM pg_read_binary_file(:'bush') AS img;
+RESET facerec.fast_main_face;
 
 -- face_match: distance strictly below the threshold
 SELECT face_match('[0,0]', '[0.3,0.4]') AS default_threshold,
