@@ -6,10 +6,8 @@
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 
--- face-api's faces exactly: without the second look (see below) and the
--- landmark refinement (face_refine.sql)
+-- face-api's faces exactly: without the second look (see below)
 SET facerec.second_look = off;
-SET facerec.refine_landmarks = 0;
 
 SELECT set_config('test.fixtures', :'fixtures', false) IS NOT NULL AS set;
 CREATE TEMP TABLE fixture AS

@@ -4,8 +4,6 @@
 -- 128 values after score, box and landmarks on each line of NAME.faces).
 -- face-api's crop is not the default alignment: ask for it.
 SET facerec.alignment = face_api;
--- and face-api's landmarks: no refinement
-SET facerec.refine_landmarks = 0;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 \set photos :abs_srcdir '/../shared/data/faces/dlib-detection/'

@@ -113,7 +113,7 @@ face_embedding_image_box(PG_FUNCTION_ARGS)
 	 */
 	if (b->high.x <= 0 || b->high.y <= 0 ||
 		b->low.x >= img->width || b->low.y >= img->height ||
-		face_place_landmarks(img->pixels, img->width, img->height, &face) != 0)
+		face_place_landmarks(img->pixels, img->width, img->height, 0, &face) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("face box (%g,%g),(%g,%g) holds no whole pixel of the %d x %d picture",

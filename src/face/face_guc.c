@@ -11,8 +11,8 @@
  *		multiple of 32 (face-api's inputSize).
  *		facerec.fast_main_face (on): face_embedding(image) finds the main
  *		face of a small picture with the tiny detector first (pipeline.h).
- *		facerec.refine_landmarks (1): passes of landmark refinement
- *		(refine.h); 0 gives face-api's landmarks exactly.
+ *		facerec.refine_landmarks (0): passes of landmark refinement
+ *		(refine.h) on every face; the fast path makes at least one.
  *		facerec.min_face_score (0.5): the detector score a face needs when
  *		face_detect is called without min_score.
  *		facerec.second_look (on): when the SSD finds no face in a picture,
@@ -107,9 +107,9 @@ face_init(void)
 							 NULL, NULL, NULL);
 	DefineCustomIntVariable("facerec.refine_landmarks",
 							"Passes of the landmark net on a crop recentred from its own landmarks.",
-							"0 gives face-api's landmarks exactly.",
+							"0 gives face-api's landmarks exactly; face_embedding's fast path makes at least one.",
 							&face_refine_passes,
-							1,
+							0,
 							0, 3,
 							PGC_USERSET,
 							0,

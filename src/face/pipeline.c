@@ -15,13 +15,15 @@
 #include "face/refine.h"
 
 int
-face_place_landmarks(const uint8_t *rgb, int width, int height, FoundFace *face)
+face_place_landmarks(const uint8_t *rgb, int width, int height, int min_passes,
+					 FoundFace *face)
 {
 	if (face_landmarks_in_box(face_landmarker(), rgb, width, height,
 							  &face->detection.box, face->points,
 							  &face->landmark_crop) != 0)
 		return -1;
-	face_landmarks_refine(face_landmarker(), rgb, width, height, face->points);
+	face_landmarks_refine(face_landmarker(), rgb, width, height,
+						  Max(face_refine_passes, min_passes), face->points);
 	return 0;
 }
 
@@ -55,7 +57,7 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 		CHECK_FOR_INTERRUPTS();
 		f->detection = detections[i];
 		/* face-api drops a face whose box has no pixel in the picture */
-		if (face_place_landmarks(rgb, width, height, f) == 0)
+		if (face_place_landmarks(rgb, width, height, 0, f) == 0)
 			found++;
 	}
 	return found;
@@ -128,7 +130,7 @@ face_find_main(const uint8_t *rgb, int width, int height, double min_score,
 	int			main;
 
 	if (fast_main_box(rgb, width, height, min_score, &face->detection) &&
-		face_place_landmarks(rgb, width, height, face) == 0)
+		face_place_landmarks(rgb, width, height, FAST_REFINE_PASSES, face) == 0)
 		return true;
 
 	faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);

@@ -17,7 +17,7 @@
 #include "face/refine.h"
 #include "image/image.h"
 
-int			face_refine_passes = 1;
+int			face_refine_passes = 0;
 
 /* one pass: points in, points out */
 static void
@@ -57,12 +57,12 @@ refine_pass(FaceLandmarker *lm, const RgbImage *picture, double points[2 * FACE_
 
 void
 face_landmarks_refine(FaceLandmarker *lm, const uint8_t *rgb, int width, int height,
-					  double points[2 * FACE_LANDMARKS])
+					  int passes, double points[2 * FACE_LANDMARKS])
 {
 	/* the warp only reads the picture */
 	RgbImage	picture = {width, height, unconstify(uint8_t *, rgb)};
 
-	for (int pass = 0; pass < face_refine_passes; pass++)
+	for (int pass = 0; pass < passes; pass++)
 		refine_pass(lm, &picture, points);
 }
 

@@ -27,17 +27,17 @@
 #define REFINE_BOX_W 117.8
 #define REFINE_BOX_H 168.8
 
-/* facerec.refine_landmarks (face_guc.c): passes of refinement */
+/* facerec.refine_landmarks (face_guc.c): passes of refinement (default 0) */
 extern int	face_refine_passes;
 
 /*
  * Replace the 68 landmarks (picture pixels) of a face in a width x height
  * RGB8 picture by those the landmark net finds in the crop they define;
- * facerec.refine_landmarks passes, each starting from the last one's
- * points.  Parts of the crop outside the picture are black.
+ * passes times, each starting from the last one's points.  Parts of the
+ * crop outside the picture are black.
  */
 extern void face_landmarks_refine(FaceLandmarker *lm, const uint8_t *rgb,
-								  int width, int height,
+								  int width, int height, int passes,
 								  double points[2 * FACE_LANDMARKS]);
 
 #endif							/* FACEREC_REFINE_H */
