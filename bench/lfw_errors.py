@@ -4,7 +4,7 @@
 
 Reads CSV on stdin (bench/lfw_accuracy.sh writes it): one row per photo of
 a wrong pair: pair number, fold, same (t/f), distance, threshold, photo
-name, number, first-look detector score (empty when only the second look
+name, number, detector score of the main box (empty when only the second look
 found the face), main box width and height, and the 68 landmarks as
 x1,y1,...,x68,y68 in a "{...}" array, then (for --png) the decoded
 picture's width, height and RGB8 pixels in base64.  For each photo it prints the landmark-fit
@@ -72,13 +72,13 @@ def main():
     pairs = {}
     for r in rows:
         pairs.setdefault(int(r[0]), []).append(r)
-    print('pair fold same  dist  thr | photo (first-look score, box width, fit residual, roll deg, yaw) x 2')
+    print('pair fold same  dist  thr | photo (detector score, box, fit residual, roll deg, yaw) x 2')
     for i in sorted(pairs):
         ps = pairs[i]
         line = f'{i:4d} {ps[0][1]:>4} {ps[0][2]:>4} {float(ps[0][3]):5.3f} {float(ps[0][4]):5.3f} |'
         pics = []
         for r in ps:
-            v = [float(x) for x in r[9].strip('{}').split(',')] if r[9] else None
+            v = [float(x) for x in r[10].strip('{}').split(',')] if r[10] else None
             if v is None:
                 line += f' {r[5]}_{int(r[6]):04d} (no face)'
                 continue
@@ -89,14 +89,14 @@ def main():
             c, sn = a / s, b / s
             yaw = ((pts[30][0] - ex[0]) * c + (pts[30][1] - ex[1]) * sn) / s
             score = f'{float(r[7]):.2f}' if r[7] else '2nd'
-            line += (f' {r[5]}_{int(r[6]):04d} ({score}, {float(r[8]):.0f}px, res {res:.1f}, '
+            line += (f' {r[5]}_{int(r[6]):04d} ({score}, {float(r[8]):.0f}x{float(r[9]):.0f}px, res {res:.1f}, '
                      f'roll {math.degrees(math.atan2(b, a)):.0f}, yaw {yaw:+.0f})')
             pics.append((r, pts))
         print(line)
         if out and pics:
             imgs = []
             for r, pts in pics:
-                w, h, rgb = int(r[10]), int(r[11]), bytearray(base64.b64decode(r[12]))
+                w, h, rgb = int(r[11]), int(r[12]), bytearray(base64.b64decode(r[13]))
                 for x, y in pts:
                     for dx in (-1, 0, 1):
                         for dy in (-1, 0, 1):
