@@ -40,7 +40,7 @@ cd "$FACEREC_TOP"
 RUNS=${RUNS:-15}
 WORKERS=${WORKERS:-1}
 ERRORS=${ERRORS-}
-VARIANTS=${VARIANTS:-"face_api+r0 dlib68 dlib5+r0 dlib5 dlib5+r2 dlib5+mirror"}
+VARIANTS=${VARIANTS:-"face_api dlib68 dlib5 dlib5+r1 dlib5+mirror"}
 lfw=$FACEREC_DATA/lfw-dev/
 
 start_cluster
