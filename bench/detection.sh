@@ -19,7 +19,8 @@ ssd_exact="SSD as face-api (second look off):SET facerec.second_look = off;"
 ssd="SSD + second look (default):"
 tiny="tiny detector:SET facerec.detector = tiny;"
 tiny_lm="SSD + second look, tiny landmarks:SET facerec.landmarks = tiny;"
-CONFIGS=${CONFIGS:-"$ssd_exact|$ssd|$tiny|$tiny_lm"}
+refined="SSD + second look, 1 refinement pass:SET facerec.refine_landmarks = 1;"
+CONFIGS=${CONFIGS:-"$ssd_exact|$ssd|$tiny|$tiny_lm|$refined"}
 LFW_CONFIGS=${LFW_CONFIGS:-"$ssd_exact|$ssd|$tiny"}
 LFW_SCORES=${LFW_SCORES:-0.5}
 LFW_LIMIT=${LFW_LIMIT:-ALL}

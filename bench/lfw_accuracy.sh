@@ -7,24 +7,31 @@
 # Data: ../shared/data/lfw-dev (folds 1-3 of LFW View 2: 1,800 pairs, 2,320
 # photos, 250x250 deep-funneled JPEG).  The photos go into a table as bytea;
 # every step is one parallel query over it (WORKERS workers and the leader).
-# 1. Detection: face_embeddings(photo) of every photo (the detector's
-#    second look included, as for face_embedding), whose main face is the
-#    one face_embedding(photo) takes (largest box, higher score on a tie);
-#    its box is kept, and its descriptor as the "end to end" line under the
-#    default settings.  The first look alone is counted with
-#    facerec.second_look off on the photos that the first look may miss.
-# 2. Each variant: face_embedding(photo, main box) under facerec.alignment
-#    (and facerec.mirror_descriptor): the landmarks and the chip are redone,
-#    the detector is not (it does not depend on the variant).
-# 3. Standard protocol: for each fold, the distance threshold that
+# 1. End to end: face_embedding(photo) under the default settings (the
+#    fast main-face path when facerec.fast_main_face is on), and with
+#    the fast path off ("end to end, SSD only").
+# 2. Detection: face_embeddings(photo) of every photo (the SSD with its
+#    second look), whose main face is the one face_embedding(photo) takes
+#    without the fast path (the largest box holding the picture's centre,
+#    else the largest; the higher score on a tie): its box is kept.  The
+#    first look alone is counted with facerec.second_look off on the
+#    photos that the first look may miss.
+# 3. Each variant: face_embedding(photo, main box) under facerec.alignment,
+#    facerec.mirror_descriptor and facerec.refine_landmarks: the landmarks
+#    and the chip are redone, the detector is not (it does not depend on
+#    the variant).
+# 4. Standard protocol: for each fold, the distance threshold that
 #    maximises accuracy on the other two folds, applied to that fold; mean
 #    accuracy and standard deviation (population) over the three folds.  A
 #    pair with a photo where no face was found counts as "different" (the
 #    verdict an application gets).  "all folds" is the threshold that is best
 #    on all 1,800 pairs: face_match's default comes from that line for the
-#    default variant.
-# 4. Cost: face_embedding(photo, box) in one backend for each variant, and
-#    face_embedding(photo) end to end (decode, SSD, landmarks, chip,
+#    "end to end" variant.
+# 5. ERRORS=variant (e.g. ERRORS="end to end"): the pairs it gets wrong, with
+#    each photo's detector score, box and landmark-fit residual
+#    (bench/lfw_errors.py); ERRORS_PNG=dir also draws each pair there.
+# 6. Cost: face_embedding(photo, box) in one backend for each variant, and
+#    face_embedding(photo) end to end (decode, detector, landmarks, chip,
 #    descriptor), medians of RUNS calls on one 250x250 photo; and on one
 #    where only the second look finds the face (more detector passes).
 set -euo pipefail
@@ -32,7 +39,8 @@ source "$(dirname "$0")/../tools/setup.sh"
 cd "$FACEREC_TOP"
 RUNS=${RUNS:-15}
 WORKERS=${WORKERS:-1}
-VARIANTS=${VARIANTS:-"face_api dlib68 dlib5 dlib68+mirror dlib5+mirror"}
+ERRORS=${ERRORS-}
+VARIANTS=${VARIANTS:-"face_api dlib68 dlib5 dlib5+r1 dlib5+mirror"}
 lfw=$FACEREC_DATA/lfw-dev/
 
 start_cluster
@@ -41,6 +49,21 @@ psql -c "CREATE EXTENSION facerec"
 parallel="SET max_parallel_workers_per_gather = $WORKERS; SET parallel_setup_cost = 0;
 	SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
 now() { date +%s.%N; }
+# a variant's settings as -c options: the alignment, then "+mirror"
+# (facerec.mirror_descriptor) and "+rN" (facerec.refine_landmarks = N)
+variant_options() {
+	local parts opts
+	IFS=+ read -ra parts <<<"$1"
+	opts="-c facerec.alignment=${parts[0]}"
+	for p in "${parts[@]:1}"; do
+		case $p in
+		mirror) opts+=" -c facerec.mirror_descriptor=on" ;;
+		r[0-9]) opts+=" -c facerec.refine_landmarks=${p#r}" ;;
+		*) echo "unknown variant part $p" >&2; exit 1 ;;
+		esac
+	done
+	echo "$opts"
+}
 
 echo "== loading the photos of $lfw"
 psql -v lfw="$lfw" <<'SQL'
@@ -67,8 +90,19 @@ CREATE TABLE embedding (variant text, name text, num int, e face_embedding);
 SQL
 n=$(psql -At -c "SELECT count(*) FROM photo")
 
+echo "== end to end: face_embedding(photo) ($WORKERS workers + leader)"
+for fast in on off; do
+	label=$([ $fast = on ] && echo "end to end" || echo "end to end, SSD only")
+	t0=$(now)
+	PGOPTIONS="-c facerec.fast_main_face=$fast" psql <<SQL
+$parallel
+INSERT INTO embedding SELECT '$label', name, num, face_embedding(img) FROM photo;
+SQL
+	t1=$(now)
+	echo "$label (facerec.fast_main_face = $fast): $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+done
+
 echo "== detection (SSD, landmarks, chip, descriptor; $WORKERS workers + leader)"
-default=$(psql -At -c "LOAD 'facerec'" -c "SHOW facerec.alignment")
 t0=$(now)
 psql <<SQL
 $parallel
@@ -79,7 +113,9 @@ CREATE TABLE main_face AS
 SELECT DISTINCT ON (p.name, p.num) p.name, p.num,
 	box(point(x, y), point(x + width, y + height)) AS b, f.embedding
 FROM photo p LEFT JOIN face f USING (name, num)
-ORDER BY p.name, p.num, width * height DESC, score DESC;
+ORDER BY p.name, p.num,
+	box(point(x, y), point(x + width, y + height)) @> point(125, 125) DESC,	-- 250x250
+	width * height DESC, score DESC;
 -- the photos whose face only the second look finds
 SET facerec.second_look = off;
 CREATE TABLE second_look_only AS
@@ -87,7 +123,6 @@ SELECT name, num FROM main_face m JOIN photo p USING (name, num)
 WHERE NOT EXISTS (SELECT FROM face_detect(p.img));
 RESET facerec.second_look;
 UPDATE photo p SET main_box = m.b FROM main_face m WHERE (m.name, m.num) = (p.name, p.num);
-INSERT INTO embedding SELECT 'end to end ($default)', name, num, embedding FROM main_face;
 SQL
 t1=$(now)
 psql -At <<SQL
@@ -101,13 +136,9 @@ FROM main_face;
 SQL
 
 for v in $VARIANTS; do
-	align=${v%+mirror}
-	mirror=$([ "$align" != "$v" ] && echo on || echo off)
 	t0=$(now)
-	psql <<SQL
+	PGOPTIONS="$(variant_options "$v")" psql <<SQL
 $parallel
-SET facerec.alignment = $align;
-SET facerec.mirror_descriptor = $mirror;
 INSERT INTO embedding
 SELECT '$v', name, num, face_embedding(img, main_box) FROM photo WHERE main_box IS NOT NULL;
 SQL
@@ -115,15 +146,17 @@ SQL
 	echo "variant $v: $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
 done
 psql -At <<SQL
-SELECT format('end to end vs the box path (variant $default): largest distance %s', max(m.embedding <-> e.e))
-FROM main_face m JOIN embedding e USING (name, num) WHERE e.variant = '$default';
+SELECT format('end to end, SSD only vs the box path under the defaults (variant $(psql -At -c "LOAD 'facerec'" -c "SHOW facerec.alignment")): largest distance %s',
+	max(m.e <-> e.e))
+FROM embedding m JOIN embedding e USING (name, num)
+WHERE m.variant = 'end to end, SSD only' AND e.variant = '$(psql -At -c "LOAD 'facerec'" -c "SHOW facerec.alignment")';
 SQL
 
 echo "== accuracy (3 folds of 600 pairs; threshold from the other two folds)"
 psql <<'SQL'
 -- a missing face is an infinite distance: never the same person
 CREATE TABLE dist AS
-SELECT v.variant, p.fold, p.same, coalesce(a.e <-> b.e, 'Infinity') AS d
+SELECT v.variant, p.i, p.fold, p.same, coalesce(a.e <-> b.e, 'Infinity') AS d
 FROM (SELECT DISTINCT variant FROM embedding) v CROSS JOIN pair p
 	LEFT JOIN embedding a ON (a.variant, a.name, a.num) = (v.variant, p.name_a, p.num_a)
 	LEFT JOIN embedding b ON (b.variant, b.name, b.num) = (v.variant, p.name_b, p.num_b);
@@ -175,17 +208,44 @@ SELECT variant,
 FROM threshold th WHERE test_fold = 0 ORDER BY 1;
 SQL
 
+if [ -n "$ERRORS" ]; then
+	echo "== the pairs that variant $ERRORS gets wrong (threshold of its fold, as above)"
+	psql -At -v v="$ERRORS" -v png="${ERRORS_PNG:+1}" <<'SQL' |
+COPY (
+	SELECT x.i, x.fold, x.same, x.d, th.t, ph.name, ph.num,
+		CASE WHEN s.name IS NULL THEN f.score END, f.width, f.height,
+		(SELECT array_agg(c ORDER BY k) FROM face_detect(ph.img) d,
+			LATERAL unnest(d.landmarks) WITH ORDINALITY AS l(pt, j),
+			LATERAL (VALUES (2 * j - 1, pt[0]), (2 * j, pt[1])) AS v(k, c)
+		 WHERE box(point(d.x, d.y), point(d.x + d.width, d.y + d.height)) ~= ph.main_box),
+		i.width, i.height,
+		CASE WHEN :'png' = '1' THEN translate(encode(image_rgb(ph.img), 'base64'), E'\n', '') END
+	FROM dist x JOIN threshold th ON (th.variant, th.test_fold) = (x.variant, x.fold)
+		JOIN pair p USING (i)
+		CROSS JOIN LATERAL (VALUES (p.name_a, p.num_a), (p.name_b, p.num_b)) AS ab(name, num)
+		JOIN photo ph ON (ph.name, ph.num) = (ab.name, ab.num)
+		LEFT JOIN second_look_only s ON (s.name, s.num) = (ph.name, ph.num)
+		LEFT JOIN face f ON (f.name, f.num) = (ph.name, ph.num) AND
+			box(point(f.x, f.y), point(f.x + f.width, f.y + f.height)) ~= ph.main_box
+		CROSS JOIN LATERAL image_info(ph.img) AS i
+	WHERE x.variant = :'v' AND (x.d < th.t) <> x.same
+	ORDER BY x.i, ab.name, ab.num
+) TO STDOUT WITH (FORMAT csv);
+SQL
+		/usr/bin/python3 bench/lfw_errors.py --top "$FACEREC_TOP" ${ERRORS_PNG:+--png "$ERRORS_PNG"}
+fi
+
 echo "== cost in one backend, one 250x250 photo ($RUNS calls, medians)"
 # the first photo (by name) whose face the first detector pass finds
 first="(SELECT p FROM photo p WHERE main_box IS NOT NULL AND (name, num) NOT IN
 	(SELECT name, num FROM second_look_only) ORDER BY name, num LIMIT 1)"
 one="img bytea := ($first).img; b box := ($first).main_box;"
 for v in $VARIANTS; do
-	align=${v%+mirror}
-	mirror=$([ "$align" != "$v" ] && echo on || echo off)
-	PGOPTIONS="-c facerec.alignment=$align -c facerec.mirror_descriptor=$mirror" \
+	PGOPTIONS="$(variant_options "$v")" \
 		time_calls "face_embedding(photo, box), $v" "$one" 'face_embedding(img, b)'
 done
-time_calls "face_embedding(photo) end to end, $default" "$one" 'face_embedding(img)'
+time_calls "face_embedding(photo) end to end" "$one" 'face_embedding(img)'
+PGOPTIONS="-c facerec.fast_main_face=off" \
+	time_calls "face_embedding(photo) end to end, SSD only" "$one" 'face_embedding(img)'
 time_calls "the same, a photo where only the second look finds the face" \
 	"img bytea := (SELECT img FROM photo JOIN second_look_only USING (name, num) ORDER BY name, num LIMIT 1);" 'face_embedding(img)'

@@ -55,8 +55,8 @@ face_align_init(void)
 }
 
 void
-face_align_matrix(const double points[2 * FACE_LANDMARKS], FaceAlignment alignment,
-				  double m[6])
+face_align_fit(const double points[2 * FACE_LANDMARKS], FaceAlignment alignment,
+			   FaceSimilarity *fit)
 {
 	const int  *idx = alignment == FACE_ALIGN_DLIB5 ? dlib5_points : dlib68_points;
 	int			n = alignment == FACE_ALIGN_DLIB5 ? lengthof(dlib5_points) : lengthof(dlib68_points);
@@ -67,10 +67,6 @@ face_align_matrix(const double points[2 * FACE_LANDMARKS], FaceAlignment alignme
 	double		pp = 0,
 				dot = 0,
 				cross = 0;
-	double		a,
-				b,
-				tx,
-				ty;
 
 	Assert(alignment != FACE_ALIGN_FACE_API);
 	for (int k = 0; k < n; k++)
@@ -97,18 +93,32 @@ face_align_matrix(const double points[2 * FACE_LANDMARKS], FaceAlignment alignme
 		dot += px * qx + py * qy;
 		cross += px * qy - py * qx;
 	}
-	a = dot / pp;
-	b = cross / pp;
-	tx = mqx - (a * mpx - b * mpy);
-	ty = mqy - (b * mpx + a * mpy);
+	fit->a = dot / pp;
+	fit->b = cross / pp;
+	fit->tx = mqx - (fit->a * mpx - fit->b * mpy);
+	fit->ty = mqy - (fit->b * mpx + fit->a * mpy);
+}
 
-	/* chip pixel centre (x + 0.5) maps to picture point q, whose pixel is q - 0.5 */
-	m[0] = a;
-	m[1] = -b;
-	m[2] = 0.5 * (a - b) + tx - 0.5;
-	m[3] = b;
-	m[4] = a;
-	m[5] = 0.5 * (a + b) + ty - 0.5;
+void
+face_similarity_warp(const FaceSimilarity *s, double m[6])
+{
+	/* output pixel centre (x + 0.5) maps to picture point q, whose pixel is q - 0.5 */
+	m[0] = s->a;
+	m[1] = -s->b;
+	m[2] = 0.5 * (s->a - s->b) + s->tx - 0.5;
+	m[3] = s->b;
+	m[4] = s->a;
+	m[5] = 0.5 * (s->a + s->b) + s->ty - 0.5;
+}
+
+void
+face_align_matrix(const double points[2 * FACE_LANDMARKS], FaceAlignment alignment,
+				  double m[6])
+{
+	FaceSimilarity fit;
+
+	face_align_fit(points, alignment, &fit);
+	face_similarity_warp(&fit, m);
 }
 
 /* the chip flipped left to right, in place */

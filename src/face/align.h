@@ -31,6 +31,28 @@ extern const float face_chip_template[FACE_LANDMARKS][2];
 extern void face_align_init(void);
 
 /*
+ * A similarity map between continuous pixel coordinates (pixel i covering
+ * [i, i + 1)): (x, y) -> (a x - b y + tx, b x + a y + ty).
+ */
+typedef struct FaceSimilarity
+{
+	double		a;
+	double		b;
+	double		tx;
+	double		ty;
+} FaceSimilarity;
+
+/*
+ * The least-squares similarity from the chip template's points to these 68
+ * landmarks (picture pixels), over the points of a dlib alignment.
+ */
+extern void face_align_fit(const double points[2 * FACE_LANDMARKS],
+						   FaceAlignment alignment, FaceSimilarity *fit);
+
+/* image_warp_affine's matrix for an output whose pixels s maps to the picture */
+extern void face_similarity_warp(const FaceSimilarity *s, double m[6]);
+
+/*
  * The warp matrix (image_warp_affine's convention: chip pixel to picture
  * point) of the chip for these 68 landmarks (picture pixels, as the
  * landmark net gives them) under a dlib alignment.

@@ -4,12 +4,10 @@
  *		through detection, landmarks and the chip of facerec.alignment
  *		(pipeline.c).
  *
- * The main face of a photo (face_embedding) is the one with the largest
- * detected box (area in pixels), the higher score on a tie: a small face
- * in the background often scores higher than the large face in front.
- * A face needs facerec.min_face_score; when the first look finds none,
- * face_find's second look (facerec.second_look) finds the faces that fill
- * the picture.
+ * The main face of a photo (face_embedding) is face_find_main's
+ * (pipeline.h): the largest box holding the picture's centre, else the
+ * largest, found by the fast path on small pictures, else by face_find
+ * with its second look.
  * face_embedding(image, box) skips the detector: the landmark net runs on
  * the user's box as it would on a detected one.
  */
@@ -64,27 +62,13 @@ face_embedding_image(PG_FUNCTION_ARGS)
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	RgbImage   *img = image_decode((const uint8 *) VARDATA_ANY(data),
 								   VARSIZE_ANY_EXHDR(data));
-	FoundFace  *faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
-	int			n = face_find(img->pixels, img->width, img->height,
-								  face_min_score, faces);
-	int			main = -1;
-	double		main_area = -1;
+	FoundFace	face;
 	FaceEmbedding *e;
 
-	/* faces come best first: a strictly larger box wins */
-	for (int i = 0; i < n; i++)
-	{
-		double		area = faces[i].detection.box.width * faces[i].detection.box.height;
-
-		if (area > main_area)
-		{
-			main = i;
-			main_area = area;
-		}
-	}
+	if (!face_find_main(img->pixels, img->width, img->height, face_min_score, &face))
+		PG_RETURN_NULL();
 	e = new_face_embedding(FACE_DESCRIPTOR_DIM);
-	if (main < 0 || !face_describe(img->pixels, img->width, img->height,
-								   &faces[main], e->x))
+	if (!face_describe(img->pixels, img->width, img->height, &face, e->x))
 		PG_RETURN_NULL();
 	PG_RETURN_FACE_EMBEDDING_P(e);
 }
@@ -129,9 +113,7 @@ face_embedding_image_box(PG_FUNCTION_ARGS)
 	 */
 	if (b->high.x <= 0 || b->high.y <= 0 ||
 		b->low.x >= img->width || b->low.y >= img->height ||
-		face_landmarks_in_box(face_landmarker(), img->pixels, img->width, img->height,
-							  &face.detection.box, face.points,
-							  &face.landmark_crop) != 0)
+		face_place_landmarks(img->pixels, img->width, img->height, 0, &face) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("face box (%g,%g),(%g,%g) holds no whole pixel of the %d x %d picture",

@@ -7,6 +7,12 @@
  *		(tiny face detector, fast).
  *		facerec.landmarks (full): 'full' (face_landmark_68_model) or 'tiny'
  *		(face_landmark_68_tiny_model, about half the work).
+ *		facerec.tiny_input_size (416): the tiny detector's input side, a
+ *		multiple of 32 (face-api's inputSize).
+ *		facerec.fast_main_face (on): face_embedding(image) finds the main
+ *		face of a small picture with the tiny detector first (pipeline.h).
+ *		facerec.refine_landmarks (0): passes of landmark refinement
+ *		(refine.h) on every face; the fast path makes at least one.
  *		facerec.min_face_score (0.5): the detector score a face needs when
  *		face_detect is called without min_score.
  *		facerec.second_look (on): when the SSD finds no face in a picture,
@@ -19,9 +25,13 @@
 #include "utils/guc.h"
 
 #include "face/pipeline.h"
+#include "face/refine.h"
+#include "face/tiny.h"
 
 int			face_detector_choice = FACE_DETECTOR_SSD;
 int			face_landmarks_choice = FACE_LANDMARKS_FULL;
+int			face_tiny_input_size = TINY_INPUT;
+bool		face_fast_main = true;
 double		face_min_score = 0.5;
 bool		face_second_look = true;
 
@@ -36,6 +46,17 @@ static const struct config_enum_entry landmarks_options[] = {
 	{"tiny", FACE_LANDMARKS_TINY, false},
 	{NULL, 0, false}
 };
+
+static bool
+check_tiny_input_size(int *newval, void **extra, GucSource source)
+{
+	if (*newval % 32 != 0)
+	{
+		GUC_check_errdetail("The tiny detector's input size must be a multiple of 32.");
+		return false;
+	}
+	return true;
+}
 
 void
 face_init(void)
@@ -58,6 +79,23 @@ face_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("facerec.tiny_input_size",
+							"Input size of the tiny face detector (a multiple of 32).",
+							"Smaller is faster and suits faces that fill more of the picture.",
+							&face_tiny_input_size,
+							TINY_INPUT,
+							32, TINY_INPUT,
+							PGC_USERSET,
+							0,
+							check_tiny_input_size, NULL, NULL);
+	DefineCustomBoolVariable("facerec.fast_main_face",
+							 "face_embedding(image) looks for the main face of a picture of at most 512 pixels a side with the tiny detector first.",
+							 "Off: the SSD only, as face_embeddings.",
+							 &face_fast_main,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomRealVariable("facerec.min_face_score",
 							 "Detector score a face needs when face_detect is called without min_score.",
 							 NULL,
@@ -67,6 +105,15 @@ face_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("facerec.refine_landmarks",
+							"Passes of the landmark net on a crop recentred from its own landmarks.",
+							"0 gives face-api's landmarks exactly; face_embedding's fast path makes at least one.",
+							&face_refine_passes,
+							0,
+							0, 3,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.second_look",
 							 "Looks again, at the picture framed at half and then a third of its size, when the SSD face detector finds no face.",
 							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",

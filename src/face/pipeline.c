@@ -12,6 +12,20 @@
 #include "face/face_api_crop.h"
 #include "face/models.h"
 #include "face/pipeline.h"
+#include "face/refine.h"
+
+int
+face_place_landmarks(const uint8_t *rgb, int width, int height, int min_passes,
+					 FoundFace *face)
+{
+	if (face_landmarks_in_box(face_landmarker(), rgb, width, height,
+							  &face->detection.box, face->points,
+							  &face->landmark_crop) != 0)
+		return -1;
+	face_landmarks_refine(face_landmarker(), rgb, width, height,
+						  Max(face_refine_passes, min_passes), face->points);
+	return 0;
+}
 
 int
 face_find(const uint8_t *rgb, int width, int height, double min_score,
@@ -22,7 +36,8 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 	int			n;
 
 	if (face_detector_choice == FACE_DETECTOR_TINY)
-		n = tiny_detector_run(face_tiny_detector(), rgb, width, height, min_score,
+		n = tiny_detector_run(face_tiny_detector(), rgb, width, height,
+							  (size_t) width * 3, face_tiny_input_size, min_score,
 							  detections);
 	else
 		n = face_detector_run(face_detector(), rgb, width, height, min_score,
@@ -42,12 +57,93 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 		CHECK_FOR_INTERRUPTS();
 		f->detection = detections[i];
 		/* face-api drops a face whose box has no pixel in the picture */
-		if (face_landmarks_in_box(face_landmarker(), rgb, width, height,
-								  &f->detection.box, f->points,
-								  &f->landmark_crop) == 0)
+		if (face_place_landmarks(rgb, width, height, 0, f) == 0)
 			found++;
 	}
 	return found;
+}
+
+/*
+ * The main face among n detections, best first (see face_find_main), or
+ * -1; boxes whose longer side is below min_side do not count.
+ */
+static int
+choose_main(const FaceDetection *d, int n, int width, int height, double min_side)
+{
+	int			main = -1;
+	bool		main_central = false;
+	double		main_area = -1;
+
+	for (int i = 0; i < n; i++)
+	{
+		const FaceBox *b = &d[i].box;
+		double		area = b->width * b->height;
+		bool		central = b->x <= width / 2.0 && width / 2.0 <= b->x + b->width &&
+			b->y <= height / 2.0 && height / 2.0 <= b->y + b->height;
+
+		if (Max(b->width, b->height) < min_side)
+			continue;
+		/* a central box beats any other; then a strictly larger box wins */
+		if ((central && !main_central) ||
+			(central == main_central && area > main_area))
+		{
+			main = i;
+			main_central = central;
+			main_area = area;
+		}
+	}
+	return main;
+}
+
+/*
+ * The fast path's detection: the tiny detector at a small input on the
+ * whole picture (see pipeline.h); its main box, or false.
+ */
+static bool
+fast_main_box(const uint8_t *rgb, int width, int height, double min_score,
+			  FaceDetection *main)
+{
+	FaceDetection detections[SSD_MAX_FACES];
+	int			n;
+	int			best;
+	int			longer = Max(width, height);
+
+	if (!face_fast_main || face_detector_choice != FACE_DETECTOR_SSD ||
+		longer > FAST_MAX_SIDE)
+		return false;
+	n = tiny_detector_run(face_tiny_detector(), rgb, width, height, (size_t) width * 3,
+						  FAST_INPUT, min_score, detections);
+	best = choose_main(detections, n, width, height, FAST_MIN_FACE * longer);
+	if (best < 0)
+		return false;
+	*main = detections[best];
+	return true;
+}
+
+bool
+face_find_main(const uint8_t *rgb, int width, int height, double min_score,
+			   FoundFace *face)
+{
+	FoundFace  *faces;
+	FaceDetection *detections;
+	int			n;
+	int			main;
+
+	if (fast_main_box(rgb, width, height, min_score, &face->detection) &&
+		face_place_landmarks(rgb, width, height, FAST_REFINE_PASSES, face) == 0)
+		return true;
+
+	faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
+	detections = palloc(sizeof(FaceDetection) * SSD_MAX_FACES);
+	n = face_find(rgb, width, height, min_score, faces);
+	for (int i = 0; i < n; i++)
+		detections[i] = faces[i].detection;
+	main = choose_main(detections, n, width, height, 0);
+	if (main >= 0)
+		*face = faces[main];
+	pfree(faces);
+	pfree(detections);
+	return main >= 0;
 }
 
 bool

@@ -3,8 +3,9 @@
  *		face-api's tiny face detector (tiny_face_detector_model, a tiny
  *		YOLO v2 with separable convolutions) on src/nn: an RGB8 picture in,
  *		scored face boxes in picture pixels out, exactly as face-api's
- *		TinyFaceDetector.locateFaces at input size 416.  About 16 times
- *		fewer multiply-adds than the SSD; less accurate (README figures).
+ *		TinyFaceDetector.locateFaces at a given input size (face-api's
+ *		default: 416).  At 416, about 16 times fewer multiply-adds than
+ *		the SSD; less accurate (README figures).
  *		Plain C, so that bench/ can drive it without a server.
  */
 #ifndef FACEREC_TINY_H
@@ -28,13 +29,17 @@ extern void tiny_detector_close(TinyDetector *det);
 extern void tiny_detector_set_check(TinyDetector *det, void (*check) (void));
 
 /*
- * The faces of a width x height RGB8 picture (stride 3 * width) scoring
- * above min_score, after greedy non-maximum suppression at IoU 0.4, best
- * first: at most SSD_MAX_FACES, their number returned.  Boxes are not
- * clipped to the picture (face-api does not clip them either).
+ * The faces of a width x height RGB8 picture (rows stride bytes apart: a
+ * crop of a larger picture is fine) scoring above min_score, the net's
+ * input size x size (a multiple of 32 up to TINY_INPUT; face-api's
+ * inputSize: the grid has size / 32 cells a side, and the anchors are in
+ * cells, so a smaller input suits faces that fill more of the picture),
+ * after greedy non-maximum suppression at IoU 0.4, best first: at most
+ * SSD_MAX_FACES, their number returned.  Boxes are relative to the crop
+ * and not clipped to it (face-api does not clip them either).
  */
 extern int	tiny_detector_run(TinyDetector *det, const uint8_t *rgb, int width,
-							  int height, double min_score,
+							  int height, size_t stride, int size, double min_score,
 							  FaceDetection faces[SSD_MAX_FACES]);
 
 #endif							/* FACEREC_TINY_H */
