@@ -15,7 +15,7 @@ source "$(dirname "$0")/../tools/setup.sh"
 cd "$FACEREC_TOP"
 DLIB=$FACEREC_DATA/faces/dlib-detection
 LFW=$FACEREC_DATA/lfw-dev/images
-ssd_exact="SSD as face-api (second look off):SET facerec.second_look = off;"
+ssd_exact="SSD as face-api (float, second look off):SET facerec.second_look = off; SET facerec.nn_precision = float;"
 ssd="SSD + second look (default):"
 tiny="tiny detector:SET facerec.detector = tiny;"
 tiny_lm="SSD + second look, tiny landmarks:SET facerec.landmarks = tiny;"
