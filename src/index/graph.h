@@ -290,6 +290,7 @@ extern void fg_edit_begin(FgEdit *edit, Relation index, bool building);
 extern Page fg_edit_page(FgEdit *edit, Buffer buf, bool fresh);
 extern void fg_edit_finish(FgEdit *edit);
 extern Buffer fg_new_page(Relation index);
+extern Buffer fg_read_buffer(Relation index, BlockNumber blkno);
 
 /* graph_search.c */
 typedef struct FgHeapItem

@@ -214,7 +214,7 @@ static bool
 visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
 		   ItemPointerData *links, int *nlinks)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	bool		ok = visit_pinned(q, buf, tid, c, links, nlinks);
 
 	ReleaseBuffer(buf);
@@ -232,7 +232,7 @@ prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Bu
 {
 	for (int i = 0; i < n; i++)
 	{
-		bufs[i] = ReadBuffer(index, ItemPointerGetBlockNumber(&tids[i]));
+		bufs[i] = fg_read_buffer(index, ItemPointerGetBlockNumber(&tids[i]));
 		__builtin_prefetch(PageGetItemId(BufferGetPage(bufs[i]),
 										 ItemPointerGetOffsetNumber(&tids[i])));
 	}
@@ -256,7 +256,7 @@ void
 fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
 			   float *vec, bool *live)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	Page		page;
 
 	*live = false;
