@@ -42,6 +42,18 @@ EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY e <-> '[0.5,0.5,0.5]' LIMIT 5;
 SET facerec.ef_search = 1000;
 SELECT (SELECT array_agg(id) FROM (SELECT id FROM pts ORDER BY e <-> '[0.3,-0.2,0.4]' LIMIT 10) s)
 	= (SELECT ids FROM exact WHERE op = 'l2') AS same_as_exact;
+-- a search pins pages through the buffers this backend last found them in
+-- (hints, checked on use): after a REINDEX in the same session the hints
+-- are stale, and a temporary table's index lives in local buffers (no hints)
+REINDEX INDEX pts_l2;
+SELECT (SELECT array_agg(id) FROM (SELECT id FROM pts ORDER BY e <-> '[0.3,-0.2,0.4]' LIMIT 10) s)
+	= (SELECT ids FROM exact WHERE op = 'l2') AS same_after_reindex;
+CREATE TEMP TABLE tpts AS SELECT * FROM pts;
+CREATE INDEX ON tpts USING face_graph (e);
+EXPLAIN (COSTS OFF) SELECT id FROM tpts ORDER BY e <-> '[0.3,-0.2,0.4]' LIMIT 10;
+SELECT (SELECT array_agg(id) FROM (SELECT id FROM tpts ORDER BY e <-> '[0.3,-0.2,0.4]' LIMIT 10) s)
+	= (SELECT ids FROM exact WHERE op = 'l2') AS temp_same_as_exact;
+DROP TABLE tpts;
 RESET facerec.ef_search;
 
 -- every row finds itself

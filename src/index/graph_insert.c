@@ -139,7 +139,7 @@ fg_replace_links(Relation index, const FgShape *shape, ItemPointer tid,
 			  ItemPointerData *old, int nold, ItemPointerData *links, int nlinks,
 			  bool building)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	FgNode		node;
 	bool		same;
 
@@ -167,7 +167,7 @@ bool
 fg_read_links(Relation index, const FgShape *shape, ItemPointer tid,
 		   ItemPointerData *links, int *nlinks, float *vec)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	FgNode		node;
 	bool		present;
 
@@ -238,7 +238,7 @@ bool
 fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 			ItemPointerData to, bool force, ItemPointer displaced, bool building)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(from));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(from));
 	FgNode		node;
 	bool		present = false;
 	FgLink		link = fg_link_pack(&to);

@@ -17,6 +17,60 @@
 #include "type/distance.h"
 #include "type/face_embedding.h"
 
+/*
+ * The buffer each block of the last index walked was last found in: a hint
+ * for ReadRecentBuffer, which pins that buffer if it still holds the block
+ * and so skips the shared buffer mapping lookup (with its partition lock),
+ * the largest single cost of a search that visits hundreds of pages (each
+ * visit of a node is a page read).  One index at a time, per backend; the
+ * hints may be stale (the buffer was evicted, the index rebuilt, its file
+ * reused): ReadRecentBuffer checks the tag, and a miss reads the block the
+ * ordinary way and records the new buffer.  Blocks past FG_RECENT_MAX_BLOCKS
+ * (an index of 8 GB) are not remembered, to bound the backend's memory.
+ */
+#define FG_RECENT_MAX_BLOCKS	(1 << 20)
+
+static RelFileNode recent_node;
+static Buffer *recent_buffers;	/* by block number; InvalidBuffer: no hint */
+static BlockNumber recent_size;
+
+Buffer
+fg_read_buffer(Relation index, BlockNumber blkno)
+{
+	Buffer		buf;
+
+	/* temporary indexes live in local buffers: no hints for them */
+	if (RelationUsesLocalBuffers(index))
+		return ReadBuffer(index, blkno);
+	if (!RelFileNodeEquals(recent_node, index->rd_node))
+	{
+		recent_node = index->rd_node;
+		if (recent_buffers)
+			memset(recent_buffers, 0, sizeof(Buffer) * recent_size);
+	}
+	if (blkno < recent_size && recent_buffers[blkno] != InvalidBuffer &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, recent_buffers[blkno]))
+		return recent_buffers[blkno];
+
+	buf = ReadBuffer(index, blkno);
+	if (blkno >= recent_size && blkno < FG_RECENT_MAX_BLOCKS)
+	{
+		BlockNumber size = Min(Max(blkno + 1, recent_size * 2), FG_RECENT_MAX_BLOCKS);
+
+		if (recent_buffers == NULL)
+			recent_buffers = MemoryContextAllocZero(TopMemoryContext, sizeof(Buffer) * size);
+		else
+		{
+			recent_buffers = repalloc(recent_buffers, sizeof(Buffer) * size);
+			memset(recent_buffers + recent_size, 0, sizeof(Buffer) * (size - recent_size));
+		}
+		recent_size = size;
+	}
+	if (blkno < recent_size)
+		recent_buffers[blkno] = buf;
+	return buf;
+}
+
 void
 fg_init_page(Page page, uint16 flags)
 {

@@ -214,7 +214,7 @@ static bool
 visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
 		   ItemPointerData *links, int *nlinks)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	bool		ok = visit_pinned(q, buf, tid, c, links, nlinks);
 
 	ReleaseBuffer(buf);
@@ -222,30 +222,35 @@ visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
 }
 
 /*
- * Pin the pages of the nodes at tids[0..n) and ask the CPU to fetch their
- * line pointers and then their headers and codes, so that the memory
- * latency of one neighbour overlaps the distance of the previous one.  The
+ * Prefetching the neighbours of an expanded node: the page of the neighbour
+ * FG_PIN_AHEAD places ahead is pinned and its line pointer fetched, and the
+ * node FG_NODE_AHEAD places ahead (whose line pointer is then in cache) has
+ * its header and code fetched, so that the memory latency of the next
+ * neighbours overlaps the distance of the current one.  At most
+ * FG_PIN_AHEAD + 1 pins are held at a time: up to 8 a backend tracks its
+ * pins in an array, beyond that in a hash table (a cost per pin).  The
  * reads here are unlocked and only hints: visit_pinned reads under a lock.
  */
-static void
-prefetch_nodes(Relation index, ItemPointer tids, int n, const FgShape *shape, Buffer *bufs)
-{
-	for (int i = 0; i < n; i++)
-	{
-		bufs[i] = ReadBuffer(index, ItemPointerGetBlockNumber(&tids[i]));
-		__builtin_prefetch(PageGetItemId(BufferGetPage(bufs[i]),
-										 ItemPointerGetOffsetNumber(&tids[i])));
-	}
-	for (int i = 0; i < n; i++)
-	{
-		Page		page = BufferGetPage(bufs[i]);
-		ItemId		iid = PageGetItemId(page, ItemPointerGetOffsetNumber(&tids[i]));
-		char	   *node = (char *) page + (ItemIdGetOffset(iid) % BLCKSZ);
+#define FG_PIN_AHEAD	6
+#define FG_NODE_AHEAD	3
 
-		__builtin_prefetch(node);
-		__builtin_prefetch(node + shape->code_off);
-		__builtin_prefetch(node + shape->code_off + 64);
-	}
+static inline void
+prefetch_page(Relation index, ItemPointer tid, Buffer *buf)
+{
+	*buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
+	__builtin_prefetch(PageGetItemId(BufferGetPage(*buf), ItemPointerGetOffsetNumber(tid)));
+}
+
+static inline void
+prefetch_node(const FgShape *shape, ItemPointer tid, Buffer buf)
+{
+	Page		page = BufferGetPage(buf);
+	ItemId		iid = PageGetItemId(page, ItemPointerGetOffsetNumber(tid));
+	char	   *node = (char *) page + (ItemIdGetOffset(iid) % BLCKSZ);
+
+	__builtin_prefetch(node);
+	__builtin_prefetch(node + shape->code_off);
+	__builtin_prefetch(node + shape->code_off + 64);
 }
 
 /*
@@ -256,7 +261,7 @@ void
 fg_read_vector(Relation index, const FgShape *shape, ItemPointer tid,
 			   float *vec, bool *live)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	Page		page;
 
 	*live = false;
@@ -342,11 +347,18 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 			if (ItemPointerIsValid(&links[i]) && fg_tidset_add(visited, &links[i]))
 				links[nnew++] = links[i];
 		}
-		prefetch_nodes(index, links, nnew, shape, bufs);
+		for (int i = 0; i < Min(nnew, FG_PIN_AHEAD); i++)
+			prefetch_page(index, &links[i], &bufs[i]);
+		for (int i = 0; i < Min(nnew, FG_NODE_AHEAD); i++)
+			prefetch_node(shape, &links[i], bufs[i]);
 		for (int i = 0; i < nnew; i++)
 		{
 			bool		ok;
 
+			if (i + FG_PIN_AHEAD < nnew)
+				prefetch_page(index, &links[i + FG_PIN_AHEAD], &bufs[i + FG_PIN_AHEAD]);
+			if (i + FG_NODE_AHEAD < nnew)
+				prefetch_node(shape, &links[i + FG_NODE_AHEAD], bufs[i + FG_NODE_AHEAD]);
 			if (n == cap)
 			{
 				cap *= 2;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# index_ab.sh: face_graph queries/s of the working tree against an earlier
+# revision, on one index in one cluster, the two builds alternated, so that
+# both see the same machine load.
+#
+#   bench/index_ab.sh BASE_REV [N]      (default N = 100000)
+#
+# Builds BASE_REV (git archive into a temp dir) and the working tree, builds
+# the index once with the working tree, then runs ROUNDS rounds (default 3)
+# of: 1,500 pgbench queries (one client, as in index_bench.sh) with the base
+# library, then with the working tree's.  Only facerec.so is swapped (a new
+# connection loads the installed file): both revisions must share the
+# extension's SQL and the index format.  Prints queries/s per round, the
+# medians and their ratio, and the backend's CPU seconds (from
+# /proc/<pid>/stat), which the load of a shared machine disturbs less.
+# Environment: PG_CONFIG, FACEREC_BENCH_DATA (a facegen output directory),
+# FACEREC_BENCH_EF (ef_search, default 150), ROUNDS.
+set -euo pipefail
+BASE=${1:?usage: index_ab.sh BASE_REV [N]}
+N=${2:-100000}
+EF=${FACEREC_BENCH_EF:-150}
+ROUNDS=${ROUNDS:-3}
+source "$(dirname "$0")/../tools/setup.sh"
+BIN=$("$PG_CONFIG" --bindir)
+LIBDIR=$("$PG_CONFIG" --pkglibdir)
+
+WORK=$(mktemp -d /tmp/facerec-ab.XXXXXX)
+DATA=${FACEREC_BENCH_DATA:-}
+if [ -z "$DATA" ]; then
+	DATA=$WORK/data
+	echo "== facegen --n $N into $DATA"
+	/usr/bin/python3 "$FACEREC_TOP/../shared/tools/facegen.py" --n "$N" --out "$DATA" >/dev/null
+fi
+chmod -R a+rX "$DATA"
+
+echo "== build $BASE"
+mkdir "$WORK/base"
+git -C "$FACEREC_TOP" archive "$BASE" | tar -x -C "$WORK/base"
+make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG"
+cp "$WORK/base/facerec.so" "$WORK/base.so"
+build_install
+cp "$FACEREC_TOP/facerec.so" "$WORK/new.so"
+# install(1) replaces the file (new inode): running backends keep theirs
+use_lib() { as_root install -m 755 "$WORK/$1.so" "$LIBDIR/facerec.so"; }
+cleanup() { use_lib new; stop_cluster; rm -rf "$WORK"; }
+
+FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} \
+ -c max_wal_size=20GB -c maintenance_work_mem=${BENCH_MWM:-2GB}" start_cluster
+trap cleanup EXIT
+psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -c "CREATE EXTENSION facerec" -c "
+	CREATE TABLE faces (id int PRIMARY KEY, e face_embedding(128));
+	COPY faces FROM '$DATA/base.tsv';
+	CREATE TABLE queries (qid int PRIMARY KEY, seen bool, e face_embedding(128));
+	COPY queries FROM '$DATA/queries.tsv';" \
+	-c "CREATE INDEX faces_l2 ON faces USING face_graph (e)" \
+	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
+NQ=$(psql -Atc "SELECT count(*) FROM queries")
+cat > "$FACEREC_CLUSTER/q.sql" <<SQL
+\\set q random(1, $NQ)
+SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = :q) LIMIT 10;
+SQL
+chmod a+r "$FACEREC_CLUSTER/q.sql"
+
+# one round with one library: "tps cpu_seconds"
+run() {
+	local out pid cpu=0 c
+	use_lib "$1"
+	out=$WORK/pgbench.out
+	as_cluster_user env PGOPTIONS="-c facerec.ef_search=$EF" "$BIN/pgbench" -n -c 1 -t 1500 \
+		-f "$FACEREC_CLUSTER/q.sql" >"$out" 2>&1 &
+	local bp=$!
+	pid=""
+	while [ -z "$pid" ] && kill -0 $bp 2>/dev/null; do
+		pid=$(pgrep -P "$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")" -f 'postgres postgres' | head -1 || true)
+	done
+	while [ -n "$pid" ] && c=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null); do
+		cpu=$c
+		sleep 0.05
+	done
+	wait $bp
+	echo "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out") $(echo "scale=2; $cpu / 100" | bc)"
+}
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+echo "| round | $BASE q/s | working tree q/s | $BASE CPU s | working tree CPU s | load |"
+echo "| --- | --- | --- | --- | --- | --- |"
+: >"$WORK/base.tps"
+: >"$WORK/new.tps"
+for r in $(seq "$ROUNDS"); do
+	read -r bt bcpu <<<"$(run base)"
+	read -r nt ncpu <<<"$(run new)"
+	echo "$bt" >>"$WORK/base.tps"
+	echo "$nt" >>"$WORK/new.tps"
+	printf '| %d | %.0f | %.0f | %s | %s | %s |\n' "$r" "$bt" "$nt" "$bcpu" "$ncpu" "$(cut -d' ' -f1 /proc/loadavg)"
+done
+MB=$(median <"$WORK/base.tps")
+MN=$(median <"$WORK/new.tps")
+printf '| median | %.0f | %.0f | | | |\n' "$MB" "$MN"
+echo
+echo "ef_search $EF, $N rows: working tree / $BASE = $(echo "scale=2; $MN / $MB" | bc)x queries/s"
