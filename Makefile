@@ -27,7 +27,10 @@ OPENBLAS_SERIAL = /usr/lib/x86_64-linux-gnu/openblas-serial
 PG_CPPFLAGS = -I$(srcdir)/src -I/usr/include/x86_64-linux-gnu/openblas-pthread
 # -Wextra, less unused-parameter: every V1 function takes fcinfo, used or not.
 # The server headers are system headers so that their macros do not warn.
-PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter \
+# -MMD -MP: gcc writes src/x/y.d beside each object, listing the headers it
+# read, so that changing a header rebuilds its users (Debian's server is built
+# without PostgreSQL's own autodepend).
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -MMD -MP \
 	-isystem $(shell $(PG_CONFIG) --includedir-server)
 SHLIB_LINK = -ljpeg -lpng16 -lwebp -lexif \
 	-L$(OPENBLAS_SERIAL) -l:libopenblas.so.0 -Wl,-rpath,$(OPENBLAS_SERIAL) -lm
@@ -42,11 +45,16 @@ MODEL_FILES = $(MODELS:%=models/%.frw)
 MODEL_DIR = extension/facerec_models
 # numpy comes from Debian's python3-numpy: use that interpreter, not a PATH one
 FACEREC_PYTHON ?= /usr/bin/python3
-EXTRA_CLEAN = $(MODEL_FILES)
+EXTRA_CLEAN = $(MODEL_FILES) $(OBJS:.o=.d)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Header dependencies written by -MMD; the JIT bitcode (%.bc, compiled without
+# CFLAGS) follows its object, and so the same headers.
+-include $(OBJS:.o=.d)
+$(OBJS:.o=.bc): %.bc: %.o
 
 # The inference loops (ReLU, residual adds, im2col) need the vectorizer: at
 # -O2 every ReLU is a mispredicted branch per element (2 ms per descriptor).
