@@ -19,6 +19,7 @@
 #include "face/net_input.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* an image seen through its zero padding */
 typedef struct PaddedImage
@@ -31,14 +32,33 @@ typedef struct PaddedImage
 	int			top;			/* padding before the image, rows */
 } PaddedImage;
 
-static inline float
-padded_sample(const PaddedImage *im, int x, int y, int ch)
+/* the picture's row at padded row y, or NULL when y is in the padding */
+static inline const uint8_t *
+padded_row(const PaddedImage *im, int y)
+{
+	y -= im->top;
+	if (y < 0 || y >= im->height)
+		return NULL;
+	return im->rgb + (size_t) y * im->stride;
+}
+
+/* byte offset of padded column x in a row, or -1 when x is in the padding */
+static inline ptrdiff_t
+padded_column(const PaddedImage *im, int x)
 {
 	x -= im->left;
-	y -= im->top;
-	if (x < 0 || y < 0 || x >= im->width || y >= im->height)
+	if (x < 0 || x >= im->width)
+		return -1;
+	return (ptrdiff_t) x * 3;
+}
+
+/* channel ch of the pixel at (row, column), 0 in the padding */
+static inline float
+padded_sample(const uint8_t *row, ptrdiff_t column, int ch)
+{
+	if (row == NULL || column < 0)
 		return 0.0f;
-	return (float) im->rgb[(size_t) y * im->stride + (size_t) x * 3 + ch];
+	return (float) row[column + ch];
 }
 
 NetInputFrame
@@ -76,19 +96,27 @@ face_net_input(const uint8_t *rgb, int width, int height, size_t stride,
 	const float scale = (float) side / (float) size;
 	PaddedImage im = {rgb, stride, width, height, frame.left, frame.top};
 
+	/*
+	 * Rows and columns are located once per output row and pixel; the
+	 * arithmetic per channel is the same, in the same order, as face-api's.
+	 */
 	for (int y = 0; y < size; y++)
 	{
 		const float sy = (float) y * scale;
-		const int	y0 = (int) sy;
+		const int	y0 = side == size ? y : (int) sy;
 		const int	y1 = y0 + 1 < side ? y0 + 1 : side - 1;
 		const float fy = sy - (float) y0;
+		const uint8_t *r0 = padded_row(&im, y0);
+		const uint8_t *r1 = padded_row(&im, y1);
 
 		for (int x = 0; x < size; x++)
 		{
 			const float sx = (float) x * scale;
-			const int	x0 = (int) sx;
+			const int	x0 = side == size ? x : (int) sx;
 			const int	x1 = x0 + 1 < side ? x0 + 1 : side - 1;
 			const float fx = sx - (float) x0;
+			const ptrdiff_t c0 = padded_column(&im, x0);
+			const ptrdiff_t c1 = padded_column(&im, x1);
 			float	   *o = out + ((size_t) y * size + x) * 3;
 
 			for (int ch = 0; ch < 3; ch++)
@@ -96,13 +124,13 @@ face_net_input(const uint8_t *rgb, int width, int height, size_t stride,
 				float		v;
 
 				if (side == size)
-					v = padded_sample(&im, x, y, ch);
+					v = padded_sample(r0, c0, ch);
 				else
 				{
-					float		tl = padded_sample(&im, x0, y0, ch);
-					float		tr = padded_sample(&im, x1, y0, ch);
-					float		bl = padded_sample(&im, x0, y1, ch);
-					float		br = padded_sample(&im, x1, y1, ch);
+					float		tl = padded_sample(r0, c0, ch);
+					float		tr = padded_sample(r0, c1, ch);
+					float		bl = padded_sample(r1, c0, ch);
+					float		br = padded_sample(r1, c1, ch);
 					float		t = tl + (tr - tl) * fx;
 					float		b = bl + (br - bl) * fx;
 
