@@ -27,12 +27,15 @@ face_place_landmarks(const uint8_t *rgb, int width, int height, int min_passes,
 	return 0;
 }
 
-int
-face_find(const uint8_t *rgb, int width, int height, double min_score,
-		  FoundFace *faces)
+/*
+ * The detector's boxes scoring above min_score, best first, into
+ * detections (SSD_MAX_FACES of them): facerec.detector's pass, then the
+ * SSD's framed looks while none is found and facerec.second_look is on.
+ */
+static int
+find_boxes(const uint8_t *rgb, int width, int height, double min_score,
+		   FaceDetection *detections)
 {
-	FaceDetection detections[SSD_MAX_FACES];
-	int			found = 0;
 	int			n;
 
 	if (face_detector_choice == FACE_DETECTOR_TINY)
@@ -49,6 +52,16 @@ face_find(const uint8_t *rgb, int width, int height, double min_score,
 		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
 									 min_score, detections);
 	}
+	return n;
+}
+
+int
+face_find(const uint8_t *rgb, int width, int height, double min_score,
+		  FoundFace *faces)
+{
+	FaceDetection detections[SSD_MAX_FACES];
+	int			found = 0;
+	int			n = find_boxes(rgb, width, height, min_score, detections);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -124,26 +137,32 @@ bool
 face_find_main(const uint8_t *rgb, int width, int height, double min_score,
 			   FoundFace *face)
 {
-	FoundFace  *faces;
-	FaceDetection *detections;
+	FaceDetection detections[SSD_MAX_FACES];
 	int			n;
-	int			main;
 
 	if (fast_main_box(rgb, width, height, min_score, &face->detection) &&
 		face_place_landmarks(rgb, width, height, FAST_REFINE_PASSES, face) == 0)
 		return true;
 
-	faces = palloc(sizeof(FoundFace) * SSD_MAX_FACES);
-	detections = palloc(sizeof(FaceDetection) * SSD_MAX_FACES);
-	n = face_find(rgb, width, height, min_score, faces);
-	for (int i = 0; i < n; i++)
-		detections[i] = faces[i].detection;
-	main = choose_main(detections, n, width, height, 0);
-	if (main >= 0)
-		*face = faces[main];
-	pfree(faces);
-	pfree(detections);
-	return main >= 0;
+	/*
+	 * Landmarks for the main box only; a box face_find would drop (no pixel
+	 * in the picture) leaves the choice, which is then made again among the
+	 * others in their order.
+	 */
+	n = find_boxes(rgb, width, height, min_score, detections);
+	while (n > 0)
+	{
+		int			main = choose_main(detections, n, width, height, 0);
+
+		CHECK_FOR_INTERRUPTS();
+		face->detection = detections[main];
+		if (face_place_landmarks(rgb, width, height, 0, face) == 0)
+			return true;
+		n--;
+		memmove(&detections[main], &detections[main + 1],
+				sizeof(FaceDetection) * (n - main));
+	}
+	return false;
 }
 
 bool
