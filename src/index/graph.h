@@ -292,6 +292,7 @@ extern Page fg_edit_page(FgEdit *edit, Buffer buf, bool fresh);
 extern void fg_edit_finish(FgEdit *edit);
 extern Buffer fg_new_page(Relation index);
 extern Buffer fg_read_buffer(Relation index, BlockNumber blkno);
+extern Buffer fg_buffer_hint(Relation index, BlockNumber blkno);
 
 /* graph_search.c */
 typedef struct FgHeapItem

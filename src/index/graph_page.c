@@ -71,6 +71,20 @@ fg_read_buffer(Relation index, BlockNumber blkno)
 	return buf;
 }
 
+/*
+ * The buffer that last held block blkno of this index, or InvalidBuffer.
+ * Not pinned and not checked: it may hold another block by now, so it is
+ * only good for prefetching.
+ */
+Buffer
+fg_buffer_hint(Relation index, BlockNumber blkno)
+{
+	if (RelationUsesLocalBuffers(index) ||
+		!RelFileNodeEquals(recent_node, index->rd_node) || blkno >= recent_size)
+		return InvalidBuffer;
+	return recent_buffers[blkno];
+}
+
 void
 fg_init_page(Page page, uint16 flags)
 {

@@ -12,6 +12,7 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "storage/buf_internals.h"
 #include "utils/memutils.h"
 
 #include "index/graph.h"
@@ -172,16 +173,16 @@ node_in_page(Page page, ItemPointer tid)
 }
 
 /*
- * Visit the node at tid (in the pinned buffer buf): its graph distance to
- * the code, heap TID, err and flags into *c (when c is not NULL) and,
- * optionally, a copy of its links.  Returns false for free slots (and pages
- * that are not ours).
+ * Visit the node at tid: its graph distance to the code, heap TID, err and
+ * flags into *c (when c is not NULL) and, optionally, a copy of its links.
+ * Returns false for free slots (and pages that are not ours).
  */
 static bool
-visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, FgCandidate *c,
-			 ItemPointerData *links, int *nlinks)
+visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
+		   ItemPointerData *links, int *nlinks)
 {
 	const FgShape *shape = q->shape;
+	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
 	Page		page;
 	bool		ok = false;
 
@@ -206,51 +207,94 @@ visit_pinned(const FgQuery *q, Buffer buf, ItemPointer tid, FgCandidate *c,
 				*nlinks = fg_node_get_links(node, shape->max_links, links);
 		}
 	}
-	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-	return ok;
-}
-
-static bool
-visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
-		   ItemPointerData *links, int *nlinks)
-{
-	Buffer		buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
-	bool		ok = visit_pinned(q, buf, tid, c, links, nlinks);
-
-	ReleaseBuffer(buf);
+	UnlockReleaseBuffer(buf);
 	return ok;
 }
 
 /*
- * Prefetching the neighbours of an expanded node: the page of the neighbour
- * FG_PIN_AHEAD places ahead is pinned and its line pointer fetched, and the
- * node FG_NODE_AHEAD places ahead (whose line pointer is then in cache) has
- * its header and code fetched, so that the memory latency of the next
- * neighbours overlaps the distance of the current one.  At most
- * FG_PIN_AHEAD + 1 pins are held at a time: up to 8 a backend tracks its
- * pins in an array, beyond that in a hash table (a cost per pin).  The
- * reads here are unlocked and only hints: visit_pinned reads under a lock.
+ * Prefetching the new neighbours of an expanded node, all of them before
+ * the first is visited, so that their memory latencies overlap one another
+ * instead of adding up: for each, in the buffer that last held its page
+ * (fg_buffer_hint), the buffer descriptor (which pinning and locking touch),
+ * the page header and line pointer, and the node's header and code.  The
+ * node's place is computed, not read from its line pointer (which would be
+ * a dependent miss): nodes all have one size and are only ever appended to
+ * a page (PageAddItem) or rewritten in place, so node k ends k node sizes
+ * below the special space.  All this is unlocked and unpinned, only hints:
+ * the buffer may hold another page by now; visit_node reads under a lock.
  */
-#define FG_PIN_AHEAD	6
-#define FG_NODE_AHEAD	3
-
-static inline void
-prefetch_page(Relation index, ItemPointer tid, Buffer *buf)
+static void
+prefetch_nodes(Relation index, const FgShape *shape, ItemPointerData *tids, int n)
 {
-	*buf = fg_read_buffer(index, ItemPointerGetBlockNumber(tid));
-	__builtin_prefetch(PageGetItemId(BufferGetPage(*buf), ItemPointerGetOffsetNumber(tid)));
+	Size		step = MAXALIGN(shape->node_size);
+	Size		top = BLCKSZ - MAXALIGN(sizeof(FgPageOpaqueData));
+
+	for (int i = 0; i < n; i++)
+	{
+		Buffer		buf = fg_buffer_hint(index, ItemPointerGetBlockNumber(&tids[i]));
+		OffsetNumber off = ItemPointerGetOffsetNumber(&tids[i]);
+		char	   *page;
+		char	   *node;
+
+		if (!BufferIsValid(buf) || off * step > top)
+			continue;
+		page = (char *) BufferGetPage(buf);
+		node = page + top - off * step;
+		__builtin_prefetch(GetBufferDescriptor(buf - 1));
+		__builtin_prefetch(page);
+		__builtin_prefetch(PageGetItemId((Page) page, off));
+		__builtin_prefetch(node);
+		__builtin_prefetch(node + shape->code_off);
+		__builtin_prefetch(node + shape->code_off + 64);
+		__builtin_prefetch(node + shape->node_size - 1);
+	}
 }
 
-static inline void
-prefetch_node(const FgShape *shape, ItemPointer tid, Buffer buf)
+/*
+ * The nodes a search has seen: one bit per node slot of the blocks the
+ * index had when the search began (a node page has at most per_page slots),
+ * a hash set for the others (pages added since, damaged offsets).  A bit
+ * test is much cheaper than a hash probe, and the bitmap is small: 4 bytes
+ * per page, 140 kB for a million faces at m = 16.
+ */
+typedef struct FgVisited
 {
-	Page		page = BufferGetPage(buf);
-	ItemId		iid = PageGetItemId(page, ItemPointerGetOffsetNumber(tid));
-	char	   *node = (char *) page + (ItemIdGetOffset(iid) % BLCKSZ);
+	uint64	   *bits;
+	BlockNumber nblocks;
+	uint32		per_page;
+	FgTidSet   *more;			/* NULL until needed */
+} FgVisited;
 
-	__builtin_prefetch(node);
-	__builtin_prefetch(node + shape->code_off);
-	__builtin_prefetch(node + shape->code_off + 64);
+static void
+visited_init(FgVisited *v, Relation index, const FgShape *shape)
+{
+	v->nblocks = RelationGetNumberOfBlocks(index);
+	v->per_page = (BLCKSZ - SizeOfPageHeaderData) /
+		(MAXALIGN(shape->node_size) + sizeof(ItemIdData));
+	v->bits = palloc0(((Size) v->nblocks * v->per_page / 64 + 1) * sizeof(uint64));
+	v->more = NULL;
+}
+
+/* true when tid was not seen yet */
+static inline bool
+visited_add(FgVisited *v, ItemPointer tid)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumberNoCheck(tid);
+	OffsetNumber off = ItemPointerGetOffsetNumberNoCheck(tid);
+
+	if (blkno < v->nblocks && off >= FirstOffsetNumber && off <= v->per_page)
+	{
+		Size		bit = (Size) blkno * v->per_page + (off - FirstOffsetNumber);
+		uint64		mask = UINT64CONST(1) << (bit % 64);
+
+		if (v->bits[bit / 64] & mask)
+			return false;
+		v->bits[bit / 64] |= mask;
+		return true;
+	}
+	if (v->more == NULL)
+		v->more = fg_tidset_create(64);
+	return fg_tidset_add(v->more, tid);
 }
 
 /*
@@ -313,15 +357,15 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	int			n = 0;
 	FgHeap		todo,
 				best;
-	FgTidSet   *visited = fg_tidset_create(Max(ef * 8, 256));
+	FgVisited	visited;
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * shape->max_links);
-	Buffer	   *bufs = palloc(sizeof(Buffer) * shape->max_links);
 	FgCandidate *result;
 
 	fg_heap_init(&todo, ef * 2, 1.0f);
 	fg_heap_init(&best, ef + 1, -1.0f);
 
-	fg_tidset_add(visited, &entry);
+	visited_init(&visited, index, shape);
+	visited_add(&visited, &entry);
 	if (ItemPointerIsValid(&entry) && visit_node(index, q, &entry, &cands[0], NULL, NULL))
 	{
 		n = 1;
@@ -344,29 +388,18 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		nnew = 0;
 		for (int i = 0; i < nlinks; i++)
 		{
-			if (ItemPointerIsValid(&links[i]) && fg_tidset_add(visited, &links[i]))
+			if (ItemPointerIsValid(&links[i]) && visited_add(&visited, &links[i]))
 				links[nnew++] = links[i];
 		}
-		for (int i = 0; i < Min(nnew, FG_PIN_AHEAD); i++)
-			prefetch_page(index, &links[i], &bufs[i]);
-		for (int i = 0; i < Min(nnew, FG_NODE_AHEAD); i++)
-			prefetch_node(shape, &links[i], bufs[i]);
+		prefetch_nodes(index, shape, links, nnew);
 		for (int i = 0; i < nnew; i++)
 		{
-			bool		ok;
-
-			if (i + FG_PIN_AHEAD < nnew)
-				prefetch_page(index, &links[i + FG_PIN_AHEAD], &bufs[i + FG_PIN_AHEAD]);
-			if (i + FG_NODE_AHEAD < nnew)
-				prefetch_node(shape, &links[i + FG_NODE_AHEAD], bufs[i + FG_NODE_AHEAD]);
 			if (n == cap)
 			{
 				cap *= 2;
 				cands = repalloc(cands, sizeof(FgCandidate) * cap);
 			}
-			ok = visit_pinned(q, bufs[i], &links[i], &cands[n], NULL, NULL);
-			ReleaseBuffer(bufs[i]);
-			if (!ok)
+			if (!visit_node(index, q, &links[i], &cands[n], NULL, NULL))
 				continue;
 			if (best.n >= ef && cands[n].dist >= best.items[0].dist)
 				continue;
@@ -399,7 +432,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 
 	pfree(cands);
 	pfree(links);
-	pfree(bufs);
+	pfree(visited.bits);
 	pfree(todo.items);
 	pfree(best.items);
 	return result;
