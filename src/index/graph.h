@@ -320,6 +320,8 @@ extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
 extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
 extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
 							  int ef, bool want_vectors, float **vectors, int *ncand);
+extern void fg_prefetch_nodes(Relation index, const FgShape *shape,
+							  const ItemPointerData *tids, int n);
 extern void fg_sort_candidates(FgCandidate *cands, int n);
 extern int	fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int n,
 								 ItemPointerData self, int limit, bool fill,

@@ -321,6 +321,7 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		}
 
 		/* full: prune old links plus the new one */
+		fg_prefetch_nodes(index, shape, old, nold);
 		for (int i = 0; i < nold; i++)
 		{
 			bool		live;

@@ -212,19 +212,20 @@ visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
 }
 
 /*
- * Prefetching the new neighbours of an expanded node, all of them before
- * the first is visited, so that their memory latencies overlap one another
- * instead of adding up: for each, in the buffer that last held its page
- * (fg_buffer_hint), the buffer descriptor (which pinning and locking touch),
- * the page header and line pointer, and the node's header and code.  The
+ * Prefetching nodes (the new neighbours of an expanded node, the links of a
+ * list to prune), all of them before the first is read, so that their
+ * memory latencies overlap one another instead of adding up: for each, in
+ * the buffer that last held its page (fg_buffer_hint), the buffer
+ * descriptor (which pinning and locking touch), the page header and line
+ * pointer, and the node's header and code.  The
  * node's place is computed, not read from its line pointer (which would be
  * a dependent miss): nodes all have one size and are only ever appended to
  * a page (PageAddItem) or rewritten in place, so node k ends k node sizes
  * below the special space.  All this is unlocked and unpinned, only hints:
  * the buffer may hold another page by now; visit_node reads under a lock.
  */
-static void
-prefetch_nodes(Relation index, const FgShape *shape, ItemPointerData *tids, int n)
+void
+fg_prefetch_nodes(Relation index, const FgShape *shape, const ItemPointerData *tids, int n)
 {
 	Size		step = MAXALIGN(shape->node_size);
 	Size		top = BLCKSZ - MAXALIGN(sizeof(FgPageOpaqueData));
@@ -391,7 +392,7 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 			if (ItemPointerIsValid(&links[i]) && visited_add(&visited, &links[i]))
 				links[nnew++] = links[i];
 		}
-		prefetch_nodes(index, shape, links, nnew);
+		fg_prefetch_nodes(index, shape, links, nnew);
 		for (int i = 0; i < nnew; i++)
 		{
 			if (n == cap)
