@@ -250,12 +250,31 @@ fg_encode(const FgShape *shape, const float *vec, signed char *code)
 	return (float) sqrt(err);
 }
 
-/* the vector a code stands for: offset + scale * code */
-void
-fg_decode(const FgShape *shape, const signed char *code, float *vec)
+/*
+ * GCC vectorizes at -O2 only loops that need no epilogue or alias checks;
+ * FG_VECTORIZE lets it vectorize one function as -O3 would (clang already
+ * does at -O2).  The vector loop sums the same terms in the same order, so
+ * its results are those of the scalar loop.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FG_VECTORIZE __attribute__((optimize("tree-vectorize", "vect-cost-model=cheap")))
+#else
+#define FG_VECTORIZE
+#endif
+
+/*
+ * The vector a code stands for: offset + scale * code.  An insert decodes
+ * every link of each full neighbour list it prunes (a twentieth of its CPU
+ * time in the scalar loop): vectorized.
+ */
+FG_VECTORIZE void
+fg_decode(const FgShape *shape, const signed char *restrict code, float *restrict vec)
 {
+	const float *restrict offset = shape->offset;
+	const float *restrict scale = shape->scale;
+
 	for (int i = 0; i < shape->dim; i++)
-		vec[i] = shape->offset[i] + shape->scale[i] * code[i];
+		vec[i] = offset[i] + scale[i] * code[i];
 }
 
 /*
