@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# index_ab.sh: face_graph queries/s of the working tree against an earlier
-# revision, on one index in one cluster, the two builds alternated, so that
-# both see the same machine load.
+# index_ab.sh: face_graph queries/s (or single-row inserts/s) of the
+# working tree against an earlier revision, on one index in one cluster, the
+# two builds alternated, so that both see the same machine load.
 #
 #   bench/index_ab.sh BASE_REV [N]      (default N = 100000)
+#   AB_WORKLOAD=insert bench/index_ab.sh BASE_REV [N]
 #
 # Builds BASE_REV (git archive into a temp dir) and the working tree, builds
 # the index once with the working tree, then runs ROUNDS rounds (default 3)
 # of: 1,500 pgbench queries (one client, as in index_bench.sh) with the base
-# library, then with the working tree's.  Only facerec.so is swapped (a new
-# connection loads the installed file): both revisions must share the
-# extension's SQL and the index format.  Prints queries/s per round, the
+# library, then with the working tree's; with AB_WORKLOAD=insert, 500
+# single-row autocommit inserts instead (index_bench.sh's insert statement,
+# rows from the facegen insert pool) into the same growing index.  Only
+# facerec.so is swapped (a new connection loads the installed file): both
+# revisions must share the extension's SQL and the index format.  Prints
+# statements/s (queries or rows) per round, the
 # medians and their ratio, and the backend's CPU seconds (from
 # /proc/<pid>/stat), which the load of a shared machine disturbs less.
 # Environment: PG_CONFIG, FACEREC_BENCH_DATA (a facegen output directory),
-# FACEREC_BENCH_EF (ef_search, default 150), ROUNDS.
+# FACEREC_BENCH_EF (ef_search, default 150), ROUNDS, AB_WORKLOAD (query or
+# insert).
 set -euo pipefail
 BASE=${1:?usage: index_ab.sh BASE_REV [N]}
 N=${2:-100000}
 EF=${FACEREC_BENCH_EF:-150}
 ROUNDS=${ROUNDS:-3}
+WORKLOAD=${AB_WORKLOAD:-query}
 source "$(dirname "$0")/../tools/setup.sh"
 BIN=$("$PG_CONFIG" --bindir)
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
@@ -52,7 +58,9 @@ psql -c "CREATE EXTENSION facerec" -c "
 	CREATE TABLE faces (id int PRIMARY KEY, e face_embedding(128));
 	COPY faces FROM '$DATA/base.tsv';
 	CREATE TABLE queries (qid int PRIMARY KEY, seen bool, e face_embedding(128));
-	COPY queries FROM '$DATA/queries.tsv';" \
+	COPY queries FROM '$DATA/queries.tsv';
+	CREATE TABLE pool (id int PRIMARY KEY, e face_embedding(128));
+	COPY pool FROM '$DATA/inserts.tsv';" \
 	-c "CREATE INDEX faces_l2 ON faces USING face_graph (e)" \
 	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
 NQ=$(psql -Atc "SELECT count(*) FROM queries")
@@ -60,15 +68,24 @@ cat > "$FACEREC_CLUSTER/q.sql" <<SQL
 \\set q random(1, $NQ)
 SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = :q) LIMIT 10;
 SQL
-chmod a+r "$FACEREC_CLUSTER/q.sql"
+cat > "$FACEREC_CLUSTER/insert.sql" <<SQL
+\\set r random(1, 20000)
+INSERT INTO faces SELECT id + 10000000 * :client_id + 1000000 * (random() * 9)::int, e FROM pool WHERE id = $N + :r ON CONFLICT DO NOTHING;
+SQL
+chmod a+r "$FACEREC_CLUSTER/q.sql" "$FACEREC_CLUSTER/insert.sql"
+case $WORKLOAD in
+	query) SCRIPT=q.sql COUNT=1500 UNIT="queries/s" ;;
+	insert) SCRIPT=insert.sql COUNT=500 UNIT="rows/s" ;;
+	*) echo "AB_WORKLOAD must be query or insert" >&2; exit 1 ;;
+esac
 
 # one round with one library: "tps cpu_seconds"
 run() {
 	local out pid cpu=0 c
 	use_lib "$1"
 	out=$WORK/pgbench.out
-	as_cluster_user env PGOPTIONS="-c facerec.ef_search=$EF" "$BIN/pgbench" -n -c 1 -t 1500 \
-		-f "$FACEREC_CLUSTER/q.sql" >"$out" 2>&1 &
+	as_cluster_user env PGOPTIONS="-c facerec.ef_search=$EF" "$BIN/pgbench" -n -c 1 -t "$COUNT" \
+		-f "$FACEREC_CLUSTER/$SCRIPT" >"$out" 2>&1 &
 	local bp=$!
 	pid=""
 	while [ -z "$pid" ] && kill -0 $bp 2>/dev/null; do
@@ -84,7 +101,7 @@ run() {
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "| round | $BASE q/s | working tree q/s | $BASE CPU s | working tree CPU s | load |"
+echo "| round | $BASE $UNIT | working tree $UNIT | $BASE CPU s | working tree CPU s | load |"
 echo "| --- | --- | --- | --- | --- | --- |"
 : >"$WORK/base.tps"
 : >"$WORK/new.tps"
@@ -99,4 +116,4 @@ MB=$(median <"$WORK/base.tps")
 MN=$(median <"$WORK/new.tps")
 printf '| median | %.0f | %.0f | | | |\n' "$MB" "$MN"
 echo
-echo "ef_search $EF, $N rows: working tree / $BASE = $(echo "scale=2; $MN / $MB" | bc)x queries/s"
+echo "$WORKLOAD, ef_search $EF, $N rows: working tree / $BASE = $(echo "scale=2; $MN / $MB" | bc)x $UNIT"
