@@ -217,12 +217,12 @@ visit_node(Relation index, const FgQuery *q, ItemPointer tid, FgCandidate *c,
  * memory latencies overlap one another instead of adding up: for each, in
  * the buffer that last held its page (fg_buffer_hint), the buffer
  * descriptor (which pinning and locking touch), the page header and line
- * pointer, and the node's header and code.  The
- * node's place is computed, not read from its line pointer (which would be
- * a dependent miss): nodes all have one size and are only ever appended to
- * a page (PageAddItem) or rewritten in place, so node k ends k node sizes
- * below the special space.  All this is unlocked and unpinned, only hints:
- * the buffer may hold another page by now; visit_node reads under a lock.
+ * pointer, and the node's header and code.  The node's place is computed,
+ * not read from its line pointer (which would be a dependent miss): nodes
+ * all have one size and are only ever appended to a page (PageAddItem) or
+ * rewritten in place, so node k starts k node sizes below the special
+ * space.  All this is unlocked and unpinned, only hints: the buffer may
+ * hold another page by now; visit_node reads under a lock.
  */
 void
 fg_prefetch_nodes(Relation index, const FgShape *shape, const ItemPointerData *tids, int n)
@@ -255,8 +255,8 @@ fg_prefetch_nodes(Relation index, const FgShape *shape, const ItemPointerData *t
  * The nodes a search has seen: one bit per node slot of the blocks the
  * index had when the search began (a node page has at most per_page slots),
  * a hash set for the others (pages added since, damaged offsets).  A bit
- * test is much cheaper than a hash probe, and the bitmap is small: 4 bytes
- * per page, 140 kB for a million faces at m = 16.
+ * test is much cheaper than a hash probe, and the bitmap is small: 29 bits
+ * per page at m = 16 and 128 dimensions, 125 kB for a million faces.
  */
 typedef struct FgVisited
 {
