@@ -1,6 +1,8 @@
 /*
  * align.c
- *		dlib-style alignment (see align.h) and the facerec.alignment setting.
+ *		dlib-style alignment (see align.h) and its settings:
+ *		facerec.alignment, and the test-time augmentation of the descriptor
+ *		(facerec.mirror_descriptor, facerec.descriptor_jitter).
  *
  * Coordinates: the landmark net and the template (align_template.c) give
  * points in continuous pixel units, pixel i covering [i, i + 1); the warp
