@@ -97,24 +97,22 @@ SQL
 n=$(psql -At -c "SELECT count(*) FROM photo")
 
 echo "== end to end: face_embedding(photo) ($WORKERS workers + leader)"
-for fast in on off; do
-	label=$([ $fast = on ] && echo "end to end" || echo "end to end, SSD only")
+# end_to_end LABEL OPTIONS: every photo's face_embedding(photo) under the
+# -c OPTIONS, as variant LABEL
+end_to_end() {
+	local t0 t1
 	t0=$(now)
-	PGOPTIONS="-c facerec.fast_main_face=$fast" psql <<SQL
+	PGOPTIONS="$2" psql <<SQL
 $parallel
-INSERT INTO embedding SELECT '$label', name, num, face_embedding(img) FROM photo;
+INSERT INTO embedding SELECT '$1', name, num, face_embedding(img) FROM photo;
 SQL
 	t1=$(now)
-	echo "$label (facerec.fast_main_face = $fast): $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
-done
+	echo "$1 ($2): $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+}
+end_to_end "end to end" "-c facerec.fast_main_face=on"
+end_to_end "end to end, SSD only" "-c facerec.fast_main_face=off"
 for v in $E2E_VARIANTS; do
-	t0=$(now)
-	PGOPTIONS="$(variant_options "$v")" psql <<SQL
-$parallel
-INSERT INTO embedding SELECT 'end to end $v', name, num, face_embedding(img) FROM photo;
-SQL
-	t1=$(now)
-	echo "end to end $v: $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+	end_to_end "end to end $v" "$(variant_options "$v")"
 done
 
 echo "== detection (SSD, landmarks, chip, descriptor; $WORKERS workers + leader)"
