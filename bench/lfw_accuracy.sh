@@ -9,7 +9,8 @@
 # every step is one parallel query over it (WORKERS workers and the leader).
 # 1. End to end: face_embedding(photo) under the default settings (the
 #    fast main-face path when facerec.fast_main_face is on), and with
-#    the fast path off ("end to end, SSD only").
+#    the fast path off ("end to end, SSD only"); then under each of
+#    E2E_VARIANTS ("end to end <variant>", variants as in 3.).
 # 2. Detection: face_embeddings(photo) of every photo (the SSD with its
 #    second look), whose main face is the one face_embedding(photo) takes
 #    without the fast path (the largest box holding the picture's centre,
@@ -17,7 +18,8 @@
 #    first look alone is counted with facerec.second_look off on the
 #    photos that the first look may miss.
 # 3. Each variant: face_embedding(photo, main box) under facerec.alignment,
-#    facerec.mirror_descriptor and facerec.refine_landmarks: the landmarks
+#    facerec.mirror_descriptor ("+mirror"), facerec.descriptor_jitter
+#    ("+jN") and facerec.refine_landmarks ("+rN"): the landmarks
 #    and the chip are redone, the detector is not (it does not depend on
 #    the variant).
 # 4. Standard protocol: for each fold, the distance threshold that
@@ -32,7 +34,8 @@
 #    (bench/lfw_errors.py); ERRORS_PNG=dir also draws each pair there.
 # 6. Cost: face_embedding(photo, box) in one backend for each variant, and
 #    face_embedding(photo) end to end (decode, detector, landmarks, chip,
-#    descriptor), medians of RUNS calls on one 250x250 photo; and on one
+#    descriptor) under the defaults and each of E2E_VARIANTS, medians of
+#    RUNS calls on one 250x250 photo; and on one
 #    where only the second look finds the face (more detector passes).
 set -euo pipefail
 source "$(dirname "$0")/../tools/setup.sh"
@@ -40,6 +43,7 @@ cd "$FACEREC_TOP"
 RUNS=${RUNS:-15}
 WORKERS=${WORKERS:-1}
 ERRORS=${ERRORS-}
+E2E_VARIANTS=${E2E_VARIANTS-"dlib5+mirror"}
 VARIANTS=${VARIANTS:-"face_api dlib68 dlib5 dlib5+r1 dlib5+mirror"}
 lfw=$FACEREC_DATA/lfw-dev/
 
@@ -50,7 +54,8 @@ parallel="SET max_parallel_workers_per_gather = $WORKERS; SET parallel_setup_cos
 	SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
 now() { date +%s.%N; }
 # a variant's settings as -c options: the alignment, then "+mirror"
-# (facerec.mirror_descriptor) and "+rN" (facerec.refine_landmarks = N)
+# (facerec.mirror_descriptor), "+jN" (facerec.descriptor_jitter = N) and
+# "+rN" (facerec.refine_landmarks = N)
 variant_options() {
 	local parts opts
 	IFS=+ read -ra parts <<<"$1"
@@ -58,6 +63,7 @@ variant_options() {
 	for p in "${parts[@]:1}"; do
 		case $p in
 		mirror) opts+=" -c facerec.mirror_descriptor=on" ;;
+		j[0-9]) opts+=" -c facerec.descriptor_jitter=${p#j}" ;;
 		r[0-9]) opts+=" -c facerec.refine_landmarks=${p#r}" ;;
 		*) echo "unknown variant part $p" >&2; exit 1 ;;
 		esac
@@ -91,15 +97,22 @@ SQL
 n=$(psql -At -c "SELECT count(*) FROM photo")
 
 echo "== end to end: face_embedding(photo) ($WORKERS workers + leader)"
-for fast in on off; do
-	label=$([ $fast = on ] && echo "end to end" || echo "end to end, SSD only")
+# end_to_end LABEL OPTIONS: every photo's face_embedding(photo) under the
+# -c OPTIONS, as variant LABEL
+end_to_end() {
+	local t0 t1
 	t0=$(now)
-	PGOPTIONS="-c facerec.fast_main_face=$fast" psql <<SQL
+	PGOPTIONS="$2" psql <<SQL
 $parallel
-INSERT INTO embedding SELECT '$label', name, num, face_embedding(img) FROM photo;
+INSERT INTO embedding SELECT '$1', name, num, face_embedding(img) FROM photo;
 SQL
 	t1=$(now)
-	echo "$label (facerec.fast_main_face = $fast): $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+	echo "$1 ($2): $n photos in $(printf %.1f "$(echo "$t1 - $t0" | bc)") s"
+}
+end_to_end "end to end" "-c facerec.fast_main_face=on"
+end_to_end "end to end, SSD only" "-c facerec.fast_main_face=off"
+for v in $E2E_VARIANTS; do
+	end_to_end "end to end $v" "$(variant_options "$v")"
 done
 
 echo "== detection (SSD, landmarks, chip, descriptor; $WORKERS workers + leader)"
@@ -245,6 +258,10 @@ for v in $VARIANTS; do
 		time_calls "face_embedding(photo, box), $v" "$one" 'face_embedding(img, b)'
 done
 time_calls "face_embedding(photo) end to end" "$one" 'face_embedding(img)'
+for v in $E2E_VARIANTS; do
+	PGOPTIONS="$(variant_options "$v")" \
+		time_calls "face_embedding(photo) end to end, $v" "$one" 'face_embedding(img)'
+done
 PGOPTIONS="-c facerec.fast_main_face=off" \
 	time_calls "face_embedding(photo) end to end, SSD only" "$one" 'face_embedding(img)'
 time_calls "the same, a photo where only the second look finds the face" \

@@ -62,9 +62,10 @@ extern void face_align_matrix(const double points[2 * FACE_LANDMARKS],
 
 /*
  * The descriptor of the dlib-aligned chip of a face with these landmarks in
- * a width x height RGB8 picture, averaged with that of the mirrored chip
- * when facerec.mirror_descriptor is on.  Parts of the chip outside the
- * picture are black, as in dlib.
+ * a width x height RGB8 picture, averaged with those of
+ * facerec.descriptor_jitter jittered chips (align.c) and, when
+ * facerec.mirror_descriptor is on, of the mirror image of each chip.
+ * Parts of a chip outside the picture are black, as in dlib.
  */
 extern void face_align_describe(const uint8_t *rgb, int width, int height,
 								const double points[2 * FACE_LANDMARKS],
