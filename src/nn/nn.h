@@ -176,6 +176,14 @@ extern void nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 extern void nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
 								 NnActivation act);
 
+/*
+ * The same, the output (act NN_ACT_RELU or NN_ACT_RELU6) stored quantized
+ * in steps of step (nn_quantize) for the next layer: the float output is
+ * never written out.
+ */
+extern void nn_qconv2d_requantized(const NnQConv *q, const NnQTensor *in,
+								   NnQTensor *out, NnActivation act, float step);
+
 /* the arithmetic a net runs its 1x1 layers in */
 typedef enum NnPrecision
 {
@@ -213,6 +221,15 @@ extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
 										  NnQTensor *out, NnActivation act,
 										  float step);
+
+/*
+ * The same on an input quantized in steps of in_step (each value read as
+ * data * in_step), e.g. an nn_qconv2d_requantized output.
+ */
+extern void nn_depthwise_conv2d_requantized(const NnDepthwise *dw,
+											const NnQTensor *in, float in_step,
+											NnQTensor *out, NnActivation act,
+											float step);
 
 /* x[i] = act(x[i]) for n values */
 extern void nn_activate(float *x, size_t n, NnActivation act);
