@@ -1,8 +1,9 @@
 /*
  * qconv.c
  *		A 1x1 stride-1 convolution in 16-bit integers (the pointwise half of
- *		a MobileNet separable layer): the input quantized with one static
- *		step, the weights with one step per output channel, the products
+ *		a MobileNet separable layer; and the kernel that qconv_kxk.c runs
+ *		any convolution's int16 im2col rows through): the input quantized
+ *		with one step, the weights with one step per output channel, the products
  *		summed exactly in int32 by AVX2's vpmaddwd (16 multiply-adds per
  *		instruction and, on Zen 3, two instructions a cycle: twice float32
  *		FMA's rate), then scaled back to float, biased and activated.
@@ -45,18 +46,18 @@
 #define QC_MR 6					/* pixels per micro-kernel call */
 #define QC_CHUNK_BYTES (128 * 1024) /* quantized input rows per chunk */
 
+/* the filters [k, k, cin, cout] are kk = k * k * cin rows of cout weights */
 int
 nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 {
-	const int	cin = conv->cin;
+	const int	cin = conv->k * conv->k * conv->cin;
 	const int	cout = conv->cout;
 
-	if (conv->k != 1 || conv->stride != 1)
-	{
-		snprintf(err->msg, sizeof(err->msg), "integer convolution needs a 1x1 stride-1 kernel");
-		return -1;
-	}
-	q->cin = cin;
+	q->k = conv->k;
+	q->stride = conv->stride;
+	q->padding = conv->padding;
+	q->cin = conv->cin;
+	q->kk = cin;
 	q->cout = cout;
 	q->kp = NN_QROW(cin);
 	q->np = (cout + QC_NR - 1) / QC_NR * QC_NR;
