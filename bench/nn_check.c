@@ -589,6 +589,7 @@ main(void)
 		check_qconv(5, 7, 32, 20, act);
 	}
 	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
+	check_qconv(4, 2, 9, 16, NN_ACT_RELU);	/* 6 + 2 rows */
 	check_depthwise_quantized(9, 7, 38, 1);
 	check_depthwise_quantized(8, 9, 7, 2);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);

@@ -347,23 +347,38 @@ tile6_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
 	store_avx2(q, c50, c51, n0, act, out_rows(q, out, 5));
 }
 
-/* one pixel x one panel: the last rows of a chunk */
+/*
+ * R (1 to 5) pixels x one panel, R constant where it is inlined, for the
+ * last rows of a chunk: one pass over the panel's weights for them all
+ * (a layer of few pixels, such as the recognizer's 4x4 ones, is mostly
+ * such rows).  Its accumulator array is kept in registers for these R;
+ * for 6 GCC spills it, hence tile6_avx2's named ones.
+ */
 static inline __attribute__((always_inline)) AVX2 void
-tile1_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
-		   QcOut out)
+tile_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
+		  QcOut out, const int R)
 {
 	const int16_t *b = q->packed + (size_t) panel * q->kp * QC_NR;
-	__m256i		lo = _mm256_setzero_si256(),
-				hi = lo;
+	__m256i		c[QC_MR][2];
+	const int	n0 = panel * QC_NR;
 
+	for (int r = 0; r < R; r++)
+		c[r][0] = c[r][1] = _mm256_setzero_si256();
 	for (int kk = 0; kk < q->kp / 2; kk++)
 	{
-		__m256i		x = pair(a, kk);
+		__m256i		b0 = _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR));
+		__m256i		b1 = _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR + 16));
 
-		lo = _mm256_add_epi32(lo, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR))));
-		hi = _mm256_add_epi32(hi, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR + 16))));
+		for (int r = 0; r < R; r++)
+		{
+			__m256i		x = pair(a + (size_t) r * q->kp, kk);
+
+			c[r][0] = _mm256_add_epi32(c[r][0], _mm256_madd_epi16(x, b0));
+			c[r][1] = _mm256_add_epi32(c[r][1], _mm256_madd_epi16(x, b1));
+		}
 	}
-	store_avx2(q, lo, hi, panel * QC_NR, act, out);
+	for (int r = 0; r < R; r++)
+		store_avx2(q, c[r][0], c[r][1], n0, act, out_rows(q, out, r));
 }
 
 /* every panel over rows quantized pixels (the chunk) */
@@ -376,8 +391,24 @@ chunk_avx2(const NnQConv *q, const int16_t *a, int rows, NnActivation act, QcOut
 
 		for (; r + QC_MR <= rows; r += QC_MR)
 			tile6_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r));
-		for (; r < rows; r++)
-			tile1_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r));
+		switch (rows - r)
+		{
+			case 5:
+				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 5);
+				break;
+			case 4:
+				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 4);
+				break;
+			case 3:
+				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 3);
+				break;
+			case 2:
+				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 2);
+				break;
+			case 1:
+				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 1);
+				break;
+		}
 	}
 }
 #endif
