@@ -55,6 +55,34 @@ WHERE f.name IN ('group', 'portrait', 'dogs') AND l.line <> ''
 ORDER BY 1, 2;
 SELECT name, count(*) FROM by_int16 WHERE score >= 0.5 GROUP BY name ORDER BY name;
 
+-- the recognition net's residual blocks in integers against float32 on the
+-- descriptor fixtures (face_chip_embedding.sql holds float32 to face-api):
+-- measured at most 2.9e-4 per element and 1.3e-3 apart (face_match's
+-- threshold is 0.607); bounds about three times that; and they do differ
+CREATE TEMP TABLE chip (name text, width int, height int);
+INSERT INTO chip VALUES
+	('salley', 150, 150), ('savage', 150, 150), ('schneider', 150, 150),
+	('shimkus-pad', 117, 140), ('lfw-resize', 211, 173);
+SET facerec.nn_precision = float;
+CREATE TEMP TABLE chip_float AS
+SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
+													 width || 'x' || height || '.rgb'),
+								 width, height) AS e
+FROM chip;
+SET facerec.nn_precision = int16;
+CREATE TEMP TABLE chip_int16 AS
+SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
+													 width || 'x' || height || '.rgb'),
+								 width, height) AS e
+FROM chip;
+SELECT name,
+	(SELECT max(abs(a - b)) FROM unnest(f.e::real[], q.e::real[]) AS u(a, b)) < 1e-3
+		AS elements_ok,
+	f.e <-> q.e < 4e-3 AS distance_ok,
+	f.e <> q.e AS differ
+FROM chip_float f JOIN chip_int16 q USING (name)
+ORDER BY name;
+
 -- the setting's values are checked; int16 is the default
 SET facerec.nn_precision = int8;
 RESET facerec.nn_precision;
