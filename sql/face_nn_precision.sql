@@ -63,18 +63,15 @@ CREATE TEMP TABLE chip (name text, width int, height int);
 INSERT INTO chip VALUES
 	('salley', 150, 150), ('savage', 150, 150), ('schneider', 150, 150),
 	('shimkus-pad', 117, 140), ('lfw-resize', 211, 173);
+PREPARE describe AS
+SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
+													 width || 'x' || height || '.rgb'),
+								 width, height) AS e
+FROM chip;
 SET facerec.nn_precision = float;
-CREATE TEMP TABLE chip_float AS
-SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
-													 width || 'x' || height || '.rgb'),
-								 width, height) AS e
-FROM chip;
+CREATE TEMP TABLE chip_float AS EXECUTE describe;
 SET facerec.nn_precision = int16;
-CREATE TEMP TABLE chip_int16 AS
-SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
-													 width || 'x' || height || '.rgb'),
-								 width, height) AS e
-FROM chip;
+CREATE TEMP TABLE chip_int16 AS EXECUTE describe;
 SELECT name,
 	(SELECT max(abs(a - b)) FROM unnest(f.e::real[], q.e::real[]) AS u(a, b)) < 1e-3
 		AS elements_ok,

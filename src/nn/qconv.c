@@ -391,24 +391,17 @@ chunk_avx2(const NnQConv *q, const int16_t *a, int rows, NnActivation act, QcOut
 
 		for (; r + QC_MR <= rows; r += QC_MR)
 			tile6_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r));
+		/* the rest, fewer than QC_MR, with its count constant */
+#define TAIL(n) case n: tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), n); break
 		switch (rows - r)
 		{
-			case 5:
-				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 5);
-				break;
-			case 4:
-				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 4);
-				break;
-			case 3:
-				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 3);
-				break;
-			case 2:
-				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 2);
-				break;
-			case 1:
-				tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), 1);
-				break;
+				TAIL(5);
+				TAIL(4);
+				TAIL(3);
+				TAIL(2);
+				TAIL(1);
 		}
+#undef TAIL
 	}
 }
 #endif
