@@ -335,6 +335,189 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	free(got);
 }
 
+/*
+ * The requantized variants against the float ones they stand for: the 1x1
+ * layer's int16 output against nn_quantize of its float output on the same
+ * quantized input, and the depthwise layer on int16 steps against it on
+ * those steps as floats.  One step off where a value falls on a rounding
+ * edge (a fused multiply-add may round it the other way); the padding of
+ * odd channel counts zero.
+ */
+static int
+check_steps(const char *what, const int16_t *got, const float *want, size_t px, int c,
+			float step)
+{
+	for (size_t i = 0; i < px; i++)
+	{
+		for (int ch = 0; ch < c; ch++)
+		{
+			int			w = nn_quantize(want[i * c + ch], 1.0f / step);
+
+			if (abs(got[i * NN_QROW(c) + ch] - w) > 1)
+				return printf("FAIL %s: value %zu is %d, want %d\n", what,
+							  i * c + ch, got[i * NN_QROW(c) + ch], w);
+		}
+		if (NN_QROW(c) != c && got[i * NN_QROW(c) + c] != 0)
+			return printf("FAIL %s: padding of pixel %zu\n", what, i);
+	}
+	return 0;
+}
+
+static void
+check_requantized(int ih, int iw, int cin, int cout, int s)
+{
+	const float step = 6.0f / NN_QCONV_IN_MAX;
+	NnDepthwise dw = {3, cin, s, NN_PAD_SAME, NULL, NULL};
+	NnConv		conv = {1, cin, cout, 1, NN_PAD_SAME, NULL, NULL};
+	float	   *dw_filters = random_floats((size_t) 9 * cin);
+	float	   *filters = random_floats((size_t) cin * cout);
+	float	   *bias = random_floats(cin > cout ? cin : cout);
+	size_t		px = (size_t) ih * iw;
+	int16_t    *qin = malloc(sizeof(int16_t) * px * NN_QROW(cin));
+	float	   *fin = malloc(sizeof(float) * px * cin);
+	float	   *want = malloc(sizeof(float) * px * (cin > cout ? cin : cout));
+	int16_t    *got = malloc(sizeof(int16_t) * px * NN_QROW(cin > cout ? cin : cout));
+	NnQTensor	in = {ih, iw, cin, qin};
+	NnQTensor	qout = {0, 0, 0, got};
+	NnTensor	fin_t = {ih, iw, cin, fin};
+	NnTensor	out = {0, 0, 0, want};
+	NnQConv		q;
+	NnError		err;
+	char		what[96];
+	int			bad = 0;
+
+	/* steps over all of [0, IN_MAX], padding zero */
+	for (size_t i = 0; i < px; i++)
+		for (int ch = 0; ch < NN_QROW(cin); ch++)
+		{
+			int			v = ch < cin ? rand() % (NN_QCONV_IN_MAX + 1) : 0;
+
+			qin[i * NN_QROW(cin) + ch] = v;
+			if (ch < cin)
+				fin[i * cin + ch] = v * step;
+		}
+	dw.filters = dw_filters;
+	dw.bias = bias;
+	nn_depthwise_conv2d(&dw, &fin_t, &out, NN_ACT_RELU6);
+	nn_depthwise_conv2d_requantized(&dw, &in, step, &qout, NN_ACT_RELU6, step);
+	cases++;
+	snprintf(what, sizeof(what), "depthwise requantized %dx%dx%d s%d", ih, iw, cin, s);
+	if (qout.h != out.h || qout.w != out.w || qout.c != cin)
+		bad = printf("FAIL %s: shape %dx%dx%d\n", what, qout.h, qout.w, qout.c);
+	else
+		bad = check_steps(what, got, want, (size_t) out.h * out.w, cin, step);
+	failures += bad != 0;
+
+	conv.filters = filters;
+	conv.bias = bias;
+	if (nn_qconv_prepare(&q, &conv, 6.0f, &err) != 0)
+	{
+		printf("FAIL qconv: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	for (NnActivation act = NN_ACT_RELU; act <= NN_ACT_RELU6; act++)
+	{
+		nn_qconv2d_quantized(&q, &in, &out, act);
+		nn_qconv2d_requantized(&q, &in, &qout, act, step);
+		cases++;
+		snprintf(what, sizeof(what), "qconv requantized %dx%dx%d -> %d act %d",
+				 ih, iw, cin, cout, act);
+		if (qout.h != ih || qout.w != iw || qout.c != cout)
+			bad = printf("FAIL %s: shape %dx%dx%d\n", what, qout.h, qout.w, qout.c);
+		else
+			bad = check_steps(what, got, want, px, cout, step);
+		failures += bad != 0;
+	}
+	nn_qconv_free(&q);
+	free(dw_filters);
+	free(filters);
+	free(bias);
+	free(qin);
+	free(fin);
+	free(want);
+	free(got);
+}
+
+/*
+ * nn_qconv2d_dynamic against nn_conv2d in float32 on inputs >= 0 (ReLU
+ * outputs, here up to 5): each output may be off by what rounding the
+ * inputs (half of this call's step, max / NN_QCONV_IN_MAX, times each
+ * |weight|) and the weights (half a weight step times each input) adds up
+ * to, plus 1e-4 relative for the float rounding of either side.
+ */
+static void
+check_qconv_dynamic(int ih, int iw, int cin, int k, int cout, int s, NnPadding p,
+					NnActivation act)
+{
+	NnConv		conv = {k, cin, cout, s, p, NULL, NULL};
+	size_t		kk = (size_t) k * k * cin;
+	float	   *filters = random_floats(kk * cout);
+	float	   *bias = random_floats(cout);
+	float	   *x = random_floats((size_t) ih * iw * cin);
+	float	   *want = malloc(sizeof(float) * ih * iw * cout);
+	float	   *got = malloc(sizeof(float) * ih * iw * cout);
+	NnTensor	in = {ih, iw, cin, x};
+	NnTensor	fout = {0, 0, 0, want};
+	NnTensor	qout = {0, 0, 0, got};
+	NnQConv		q;
+	NnError		err;
+	float	   *scratch;
+	float	   *fscratch;
+	float		max = 0;
+	int			bad = 0;
+
+	conv.filters = filters;
+	conv.bias = bias;
+	for (size_t i = 0; i < (size_t) ih * iw * cin; i++)
+	{
+		x[i] = fabsf(x[i]) * 5.0f;
+		max = x[i] > max ? x[i] : max;
+	}
+	if (nn_qconv_prepare(&q, &conv, NN_QCONV_IN_MAX, &err) != 0)
+	{
+		printf("FAIL qconv dynamic: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	scratch = nn_alloc_floats(nn_qconv_dynamic_scratch_size(&q, ih, iw));
+	fscratch = nn_alloc_floats(nn_conv_scratch_size(&conv, ih, iw) + 1);
+	nn_conv2d(&conv, &in, &fout, act, fscratch);
+	nn_qconv2d_dynamic(&q, &in, &qout, act, scratch);
+	cases++;
+	if (qout.h != fout.h || qout.w != fout.w || qout.c != cout)
+		bad = printf("FAIL qconv dynamic: shape %dx%dx%d\n", qout.h, qout.w, qout.c);
+	for (size_t px = 0; px < (size_t) fout.h * fout.w && !bad; px++)
+		for (int co = 0; co < cout && !bad; co++)
+		{
+			double		weight_step = q.scale[co] / q.in_step;
+			double		sumw = 0,
+						bound,
+						err_v;
+			float		v = want[px * cout + co];
+
+			for (size_t r = 0; r < kk; r++)
+				sumw += fabs(filters[r * cout + co]);
+			bound = sumw * max / NN_QCONV_IN_MAX / 2 + kk * max * weight_step / 2 +
+				1e-4 * (1 + fabs(v));
+			err_v = fabs(got[px * cout + co] - v);
+			qworst = err_v / bound > qworst ? err_v / bound : qworst;
+			if (err_v > bound)
+				bad = printf("FAIL qconv dynamic %dx%dx%d k%d s%d -> %d act %d: element %zu is %g, want %g +- %g\n",
+							 ih, iw, cin, k, s, cout, act, px * cout + co, got[px * cout + co],
+							 v, bound);
+		}
+	failures += bad != 0;
+	nn_qconv_free(&q);
+	free(scratch);
+	free(fscratch);
+	free(filters);
+	free(bias);
+	free(x);
+	free(want);
+	free(got);
+}
+
 static void
 check_pool(int ih, int iw, int c, int k, int s, NnPadding p, int average)
 {
@@ -406,15 +589,27 @@ main(void)
 		check_qconv(5, 7, 32, 20, act);
 	}
 	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
+	check_qconv(4, 2, 9, 16, NN_ACT_RELU);	/* 6 + 2 rows */
 	check_depthwise_quantized(9, 7, 38, 1);
 	check_depthwise_quantized(8, 9, 7, 2);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
+	/* whole and partial DW_BLOCKs and panels, odd channels, tail rows */
+	check_requantized(9, 7, 38, 40, 1);
+	check_requantized(8, 9, 7, 32, 2);
+	check_requantized(7, 6, 32, 21, 1);
+	/* any convolution in integers: 3x3 both paddings and strides, odd k*k*cin,
+	 * partial panels, several bands, a single output pixel */
+	check_qconv_dynamic(9, 8, 5, 3, 20, 1, NN_PAD_SAME, NN_ACT_RELU);
+	check_qconv_dynamic(9, 9, 6, 3, 16, 2, NN_PAD_VALID, NN_ACT_NONE);
+	check_qconv_dynamic(35, 35, 32, 3, 32, 1, NN_PAD_SAME, NN_ACT_NONE);
+	check_qconv_dynamic(4, 4, 64, 3, 48, 1, NN_PAD_SAME, NN_ACT_RELU);
+	check_qconv_dynamic(3, 3, 16, 3, 16, 2, NN_PAD_VALID, NN_ACT_RELU);
 	check_pool(8, 7, 3, 2, 2, NN_PAD_SAME, 0);
 	check_pool(7, 7, 3, 3, 1, NN_PAD_SAME, 0);
 	check_pool(9, 9, 3, 3, 2, NN_PAD_VALID, 0);
 	check_pool(9, 8, 5, 2, 2, NN_PAD_VALID, 1);
 	printf("nn layers vs direct loops: %d cases, largest relative error %.1e, "
-		   "integer 1x1 at most %.2f of its bound%s\n",
+		   "integer convolutions at most %.2f of their bound%s\n",
 		   cases, worst, qworst, failures ? ", FAILED" : "");
 	return failures ? 1 : 0;
 }

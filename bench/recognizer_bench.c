@@ -3,7 +3,9 @@
  *		The recognition network without a server: milliseconds per
  *		descriptor on one thread (median of many runs), achieved GFLOP/s,
  *		the OpenBLAS kernel in use, and the largest difference from the
- *		reference descriptors in tools/reference/fixtures.
+ *		reference descriptors in tools/reference/fixtures; then the same
+ *		in int16 (face_recognizer_set_precision), runs of the two
+ *		interleaved, and its largest difference from the float32 descriptor.
  *
  *   recognizer_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
  */
@@ -88,8 +90,10 @@ main(int argc, char **argv)
 					h;
 		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
 		float		d[FACE_DESCRIPTOR_DIM];
-		double	   *ms = malloc(sizeof(double) * (runs > 0 ? runs : 1));
+		float		dq[FACE_DESCRIPTOR_DIM];
+		double	   *ms = malloc(sizeof(double) * 2 * (runs > 0 ? runs : 1));
 		double		norm = 0,
+					qdiff = 0,
 					diff;
 
 		t0 = now_ms();
@@ -97,13 +101,22 @@ main(int argc, char **argv)
 		printf("%s: first call %.2f ms", strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
 			   now_ms() - t0);
 		for (int i = 0; i < runs; i++)
-		{
-			t0 = now_ms();
-			face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, d);
-			ms[i] = now_ms() - t0;
-		}
+			for (int p = 0; p < 2; p++)
+			{
+				face_recognizer_set_precision(rec, p ? NN_PRECISION_INT16 : NN_PRECISION_FLOAT);
+				t0 = now_ms();
+				face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, p ? dq : d);
+				ms[p * runs + i] = now_ms() - t0;
+			}
+		face_recognizer_set_precision(rec, NN_PRECISION_INT16);
+		face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, dq);
+		face_recognizer_set_precision(rec, NN_PRECISION_FLOAT);
+		face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, d);
 		for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)
+		{
 			norm += (double) d[i] * d[i];
+			qdiff = fmax(qdiff, fabs(dq[i] - d[i]));
+		}
 		printf(", norm %.4f", sqrt(norm));
 		diff = reference_diff(argv[a], d);
 		if (diff >= 0)
@@ -111,9 +124,13 @@ main(int argc, char **argv)
 		if (runs > 0)
 		{
 			double		med = sort_median(ms, runs);
+			double		qmed = sort_median(ms + runs, runs);
 
-			printf(", median %.3f ms over %d runs (min %.3f), %.1f GFLOP/s",
-				   med, runs, ms[0], DESCRIPTOR_GFLOP / med * 1e3);
+			/* the int16 figures avoid "median N ms": scripts read float32's */
+			printf(", median %.3f ms over %d runs (min %.3f), %.1f GFLOP/s; "
+				   "int16: %.3f ms median (min %.3f), %.2fx, max |int16 - float32| %.2e",
+				   med, runs, ms[0], DESCRIPTOR_GFLOP / med * 1e3,
+				   qmed, ms[runs], med / qmed, qdiff);
 		}
 		printf("\n");
 		free(ms);

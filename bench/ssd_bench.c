@@ -8,8 +8,8 @@
  *
  *   ssd_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
  *
- * Times are medians of wall-clock milliseconds, and of the thread's CPU
- * time (which leaves out the time other processes had the core: on a
+ * Times are medians (and the minimum) of wall-clock milliseconds, and
+ * medians of the thread's CPU time (which leaves out the time other processes had the core: on a
  * shared machine, the steadier of the two).  The stages come from the
  * detector's check hook, which run_net calls before each separable layer
  * and each extra layer; the input tensor (face_net_input) is timed on
@@ -141,10 +141,11 @@ main(int argc, char **argv)
 		{
 			med[p] = sort_median(ms + p * runs, runs);
 			cpu_med[p] = sort_median(cpu + p * runs, runs);
-			printf("%s %s: %d faces, median %.2f ms over %d runs (CPU time %.2f ms), %.1f GFLOP/s\n",
+			/* sorted by sort_median: [0] is the minimum */
+			printf("%s %s: %d faces, median %.2f ms over %d runs (CPU time %.2f ms), min %.2f ms, %.1f GFLOP/s\n",
 				   strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
 				   precision_name[p], n[p], med[p], runs, cpu_med[p],
-				   SSD_GFLOP / cpu_med[p] * 1e3);
+				   ms[p * runs], SSD_GFLOP / cpu_med[p] * 1e3);
 		}
 		printf("ratio float32 / int16: %.2f (CPU time %.2f)\n", med[0] / med[1],
 			   cpu_med[0] / cpu_med[1]);

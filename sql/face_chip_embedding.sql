@@ -3,6 +3,8 @@
 -- tools/reference/descriptors.js), bad input, and no OpenBLAS threads.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
+-- the recognition net in float32 (face_nn_precision.sql tests the int16 default)
+SET facerec.nn_precision = float;
 
 -- three 150x150 chips, one padded to a square then resized up (117x140),
 -- one padded then resized down (211x173)

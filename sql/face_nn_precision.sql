@@ -1,9 +1,10 @@
 -- facerec.nn_precision: the SSD detector's 1x1 layers in 16-bit integers
--- against the float32 path (which matches face-api exactly, face_detect.sql)
--- on every fixture, and against face-api's own faces.  Tolerances are about
--- three times the largest differences measured on these fixtures at min_score
--- 0.3: scores 1.1e-3, boxes 0.038 px, landmarks (the same float landmark net
--- on the slightly moved box) 0.035 px.
+-- (and its maps between separable layers in int16 steps) against the float32
+-- path (which matches face-api exactly, face_detect.sql) on every fixture,
+-- and against face-api's own faces.  Tolerances are about two to three times
+-- the largest differences measured on these fixtures at min_score 0.3:
+-- scores 1.4e-3, boxes 0.042 px, landmarks (the same float landmark net on
+-- the slightly moved box) 0.027 px.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 SET facerec.second_look = off;
@@ -53,6 +54,31 @@ FROM fixture f
 WHERE f.name IN ('group', 'portrait', 'dogs') AND l.line <> ''
 ORDER BY 1, 2;
 SELECT name, count(*) FROM by_int16 WHERE score >= 0.5 GROUP BY name ORDER BY name;
+
+-- the recognition net's residual blocks in integers against float32 on the
+-- descriptor fixtures (face_chip_embedding.sql holds float32 to face-api):
+-- measured at most 2.9e-4 per element and 1.3e-3 apart (face_match's
+-- threshold is 0.607); bounds about three times that; and they do differ
+CREATE TEMP TABLE chip (name text, width int, height int);
+INSERT INTO chip VALUES
+	('salley', 150, 150), ('savage', 150, 150), ('schneider', 150, 150),
+	('shimkus-pad', 117, 140), ('lfw-resize', 211, 173);
+PREPARE describe AS
+SELECT name, face_chip_embedding(pg_read_binary_file(:'fixtures' || name || '.' ||
+													 width || 'x' || height || '.rgb'),
+								 width, height) AS e
+FROM chip;
+SET facerec.nn_precision = float;
+CREATE TEMP TABLE chip_float AS EXECUTE describe;
+SET facerec.nn_precision = int16;
+CREATE TEMP TABLE chip_int16 AS EXECUTE describe;
+SELECT name,
+	(SELECT max(abs(a - b)) FROM unnest(f.e::real[], q.e::real[]) AS u(a, b)) < 1e-3
+		AS elements_ok,
+	f.e <-> q.e < 4e-3 AS distance_ok,
+	f.e <> q.e AS differ
+FROM chip_float f JOIN chip_int16 q USING (name)
+ORDER BY name;
 
 -- the setting's values are checked; int16 is the default
 SET facerec.nn_precision = int8;

@@ -8,10 +8,10 @@
  *		(config_file_error) ERROR naming it.
  *
  *		facerec.nn_precision (int16): the arithmetic of the SSD detector's
- *		1x1 layers, 'int16' (16-bit integers: the pass about 1.5x faster,
- *		results within the tolerances README "Inference engine" gives) or
- *		'float' (float32: face-api's results exactly).
- *		Read on every use of the detector.
+ *		1x1 layers and of the recognition net's residual blocks, 'int16'
+ *		(16-bit integers: each about 1.5x faster, results within the
+ *		tolerances README "Inference engine" gives) or 'float' (float32:
+ *		face-api's results exactly).  Read on every use of either net.
  */
 #include "postgres.h"
 
@@ -127,6 +127,7 @@ face_recognizer(void)
 		if (recognizer == NULL)
 			load_failed("face recognition", &err);
 	}
+	face_recognizer_set_precision(recognizer, face_nn_precision);
 	return recognizer;
 }
 
@@ -134,7 +135,7 @@ void
 face_models_init(void)
 {
 	DefineCustomEnumVariable("facerec.nn_precision",
-							 "Arithmetic of the SSD face detector's 1x1 layers: int16 (faster) or float (face-api's results exactly).",
+							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster) or float (face-api's results exactly).",
 							 NULL,
 							 &face_nn_precision,
 							 NN_PRECISION_INT16,

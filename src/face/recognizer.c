@@ -13,6 +13,11 @@
  *           the shortcut is zero-padded bottom/right (nn_add_padded_relu).
  * Every conv has its affine scale layer folded in by tools/convert-model.py.
  *
+ * In int16 (face_recognizer_set_precision) the blocks' 3x3 convolutions
+ * run as NnQConv on their ReLU inputs, each call quantizing its input with
+ * its own step (nn_qconv2d_dynamic); the weights are packed at open (11
+ * MiB of int16 panels per process, next to the shared float mapping).
+ *
  * All buffers are allocated at open, sized for the largest layer, and
  * reused by every call: a forward pass allocates nothing.
  */
@@ -31,6 +36,8 @@ typedef struct ResidualBlock
 	int			down;			/* conv1 is 3x3 stride 2 VALID, shortcut pooled */
 	NnConv		conv1;
 	NnConv		conv2;
+	NnQConv		qconv1;			/* the same in integers */
+	NnQConv		qconv2;
 } ResidualBlock;
 
 static const ResidualBlock block_plan[] = {
@@ -68,7 +75,8 @@ struct FaceRecognizer
 	const float *fc;			/* [256, 128] */
 	float	   *chip;			/* 150x150x3 network input */
 	float	   *act[3];			/* activations, rotated through the blocks */
-	float	   *scratch;		/* im2col */
+	float	   *scratch;		/* im2col, float or int16 */
+	NnPrecision precision;
 	float		pooled[LAST_CHANNELS];
 };
 
@@ -100,6 +108,24 @@ bind_layers(FaceRecognizer *rec, NnError *err)
 	return rec->fc ? 0 : -1;
 }
 
+/*
+ * The blocks' convolutions in integers; their inputs' range is taken per
+ * call, so the prepared input range does not matter.
+ */
+static int
+prepare_integer(FaceRecognizer *rec, NnError *err)
+{
+	for (size_t i = 0; i < N_BLOCKS; i++)
+	{
+		ResidualBlock *b = &rec->blocks[i];
+
+		if (nn_qconv_prepare(&b->qconv1, &b->conv1, NN_QCONV_IN_MAX, err) != 0 ||
+			nn_qconv_prepare(&b->qconv2, &b->conv2, NN_QCONV_IN_MAX, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* the largest activation and im2col sizes over the whole network */
 static void
 buffer_sizes(const FaceRecognizer *rec, size_t *act_max, size_t *scratch_max)
@@ -113,12 +139,16 @@ buffer_sizes(const FaceRecognizer *rec, size_t *act_max, size_t *scratch_max)
 	{
 		const ResidualBlock *b = &rec->blocks[i];
 		int			mid = nn_out_size(side, 3, b->conv1.stride, b->conv1.padding);
-		size_t		s1 = nn_conv_scratch_size(&b->conv1, side, side);
-		size_t		s2 = nn_conv_scratch_size(&b->conv2, mid, mid);
+		size_t		s[4] = {
+			nn_conv_scratch_size(&b->conv1, side, side),
+			nn_conv_scratch_size(&b->conv2, mid, mid),
+			nn_qconv_dynamic_scratch_size(&b->qconv1, side, side),
+			nn_qconv_dynamic_scratch_size(&b->qconv2, mid, mid)
+		};
 		size_t		a = (size_t) side * side * b->cout;
 
-		*scratch_max = s1 > *scratch_max ? s1 : *scratch_max;
-		*scratch_max = s2 > *scratch_max ? s2 : *scratch_max;
+		for (int j = 0; j < 4; j++)
+			*scratch_max = s[j] > *scratch_max ? s[j] : *scratch_max;
 		*act_max = a > *act_max ? a : *act_max;
 		if (b->down)
 			side = nn_out_size(side, 2, 2, NN_PAD_VALID);
@@ -135,7 +165,8 @@ face_recognizer_open(const char *weights_path, NnError *err)
 	if (rec == NULL)
 		goto oom;
 	rec->weights = nn_weights_open(weights_path, err);
-	if (rec->weights == NULL || bind_layers(rec, err) != 0)
+	if (rec->weights == NULL || bind_layers(rec, err) != 0 ||
+		prepare_integer(rec, err) != 0)
 	{
 		face_recognizer_close(rec);
 		return NULL;
@@ -159,11 +190,33 @@ face_recognizer_close(FaceRecognizer *rec)
 	if (rec == NULL)
 		return;
 	nn_weights_close(rec->weights);
+	for (size_t i = 0; i < N_BLOCKS; i++)
+	{
+		nn_qconv_free(&rec->blocks[i].qconv1);
+		nn_qconv_free(&rec->blocks[i].qconv2);
+	}
 	free(rec->chip);
 	free(rec->scratch);
 	for (int i = 0; i < 3; i++)
 		free(rec->act[i]);
 	free(rec);
+}
+
+void
+face_recognizer_set_precision(FaceRecognizer *rec, NnPrecision precision)
+{
+	rec->precision = precision;
+}
+
+/* one of a block's convolutions in the recognizer's precision */
+static void
+conv(FaceRecognizer *rec, const NnConv *conv, const NnQConv *q, const NnTensor *in,
+	 NnTensor *out, NnActivation act)
+{
+	if (rec->precision == NN_PRECISION_INT16)
+		nn_qconv2d_dynamic(q, in, out, act, rec->scratch);
+	else
+		nn_conv2d(conv, in, out, act, rec->scratch);
 }
 
 /* one residual block from act[xi]; returns the index of its output */
@@ -175,8 +228,9 @@ run_block(FaceRecognizer *rec, const ResidualBlock *b, int xi, NnTensor *x)
 	NnTensor	t = {0, 0, 0, rec->act[ti]};
 	NnTensor	o = {0, 0, 0, rec->act[oi]};
 
-	nn_conv2d(&b->conv1, x, &t, NN_ACT_RELU, rec->scratch);
-	nn_conv2d(&b->conv2, &t, &o, NN_ACT_NONE, rec->scratch);
+	/* x is a ReLU output (of the max pool or the block before), t too */
+	conv(rec, &b->conv1, &b->qconv1, x, &t, NN_ACT_RELU);
+	conv(rec, &b->conv2, &b->qconv2, &t, &o, NN_ACT_NONE);
 	if (b->down)
 	{
 		/* t is consumed: the pooled shortcut goes there */

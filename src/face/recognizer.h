@@ -26,6 +26,13 @@ extern FaceRecognizer *face_recognizer_open(const char *weights_path, NnError *e
 extern void face_recognizer_close(FaceRecognizer *rec);
 
 /*
+ * The arithmetic of the residual blocks' 3x3 convolutions from the next
+ * call on: float32 (the default: face-api's descriptors) or int16
+ * (nn_qconv2d_dynamic; the first 7x7 layer on the image stays float32).
+ */
+extern void face_recognizer_set_precision(FaceRecognizer *rec, NnPrecision precision);
+
+/*
  * The descriptor of an RGB8 image (interleaved, rows stride bytes apart: a
  * crop of a larger picture is fine) that is an aligned face chip: padded to
  * a square and resized to 150x150 exactly as face-api does.  Width and

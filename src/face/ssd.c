@@ -25,7 +25,9 @@
  *
  * In int16 (face_detector_set_precision) the 1x1 halves of the separable
  * layers and the 1x1 extra layers run as NnQConv, the depthwise halves
- * storing their output quantized for them; the rest stays float32.
+ * storing their output quantized for them, and the maps between separable
+ * layers are int16 too, except where a box predictor reads them; the rest
+ * stays float32.
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -42,6 +44,8 @@
 #define N_EXTRA 8
 #define N_PREDICTORS 6
 #define LARGEST_MAP ((size_t) 256 * 256 * 64)	/* layer 1's pointwise output */
+#define RELU6_MAX 6.0f			/* every map is a ReLU6 output */
+#define RELU6_STEP (RELU6_MAX / NN_QCONV_IN_MAX)	/* its int16 steps */
 
 static const int layer_channels[N_LAYERS] = {
 	32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
@@ -177,7 +181,7 @@ scratch_size(const FaceDetector *det)
 static int
 prepare_integer(NnQConv *q, const NnConv *conv, size_t *scratch, NnError *err)
 {
-	if (nn_qconv_prepare(q, conv, 6.0f, err) != 0)
+	if (nn_qconv_prepare(q, conv, RELU6_MAX, err) != 0)
 		return -1;
 	if (nn_qconv_scratch_size(q) > *scratch)
 		*scratch = nn_qconv_scratch_size(q);
@@ -290,21 +294,44 @@ extra_pointwise(const FaceDetector *det, int i, const NnTensor *in, NnTensor *ou
 		nn_conv2d(&det->extra[i], in, out, NN_ACT_RELU6, NULL);
 }
 
+/* the layers after which a box predictor reads the map (as floats) */
+static inline int
+feeds_predictor(int i)
+{
+	return i == 11 || i == N_LAYERS - 1;
+}
+
 /*
  * Separable layer i from x back into x, through t.  In integers the
  * depthwise half stores its output quantized for the 1x1 half, in t's
- * memory (int16 take half a float's room).
+ * memory (int16 take half a float's room), and the 1x1 half stores its
+ * output quantized too (in x's memory, *xq set) unless a box predictor
+ * reads it: the next depthwise half reads it as such.  Every map is a
+ * ReLU6 output, so one step (RELU6_STEP) covers them all.
  */
 static void
-separable(const FaceDetector *det, int i, NnTensor *x, NnTensor *t)
+separable(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 {
 	if (det->precision == NN_PRECISION_INT16)
 	{
 		NnQTensor	q = {0, 0, 0, (int16_t *) t->data};
+		NnQTensor	qx = {x->h, x->w, x->c, (int16_t *) x->data};
 
-		nn_depthwise_conv2d_quantized(&det->dw[i], x, &q, NN_ACT_RELU6,
-									  det->qpw[i].in_step);
-		nn_qconv2d_quantized(&det->qpw[i], &q, x, NN_ACT_RELU6);
+		if (*xq)
+			nn_depthwise_conv2d_requantized(&det->dw[i], &qx, RELU6_STEP, &q,
+											NN_ACT_RELU6, RELU6_STEP);
+		else
+			nn_depthwise_conv2d_quantized(&det->dw[i], x, &q, NN_ACT_RELU6, RELU6_STEP);
+		*xq = !feeds_predictor(i);
+		if (*xq)
+		{
+			nn_qconv2d_requantized(&det->qpw[i], &q, &qx, NN_ACT_RELU6, RELU6_STEP);
+			x->h = qx.h;
+			x->w = qx.w;
+			x->c = qx.c;
+		}
+		else
+			nn_qconv2d_quantized(&det->qpw[i], &q, x, NN_ACT_RELU6);
 	}
 	else
 	{
@@ -321,12 +348,13 @@ run_net(FaceDetector *det)
 	NnTensor	x = {0, 0, 0, det->buf.act[0]};
 	NnTensor	t = {0, 0, 0, det->buf.act[1]};
 	NnTensor	swap;
+	int			xq = 0;
 
 	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->buf.scratch);
 	for (int i = 1; i < N_LAYERS; i++)
 	{
 		check(det);
-		separable(det, i, &x, &t);
+		separable(det, i, &x, &xq, &t);
 		if (i == 11)
 			predict(det, &det->pred[0], &x);
 	}

@@ -115,11 +115,14 @@ extern int	nn_conv2d_direct(const NnConv *conv, const NnTensor *in, NnTensor *ou
 							 NnActivation act);
 
 /*
- * A 1x1 stride-1 convolution in 16-bit integers (qconv.c): the input is
- * quantized in NN_QCONV_IN_MAX steps over [0, in_max] (values outside are
- * clamped: meant for ReLU6 outputs), each output channel's weights with
+ * A convolution in 16-bit integers (qconv.c): the input is quantized in
+ * NN_QCONV_IN_MAX steps over [0, in_max] (values outside are clamped:
+ * meant for ReLU and ReLU6 outputs), each output channel's weights with
  * their own step; sums are exact int32.  Prepared once from a bound NnConv
  * (the packed weights are this struct's own; the bias stays the NnConv's).
+ * 1x1 stride-1 layers run on their input as it is (nn_qconv2d and its
+ * variants); any other (k x k, any stride and padding) through int16
+ * im2col rows (nn_qconv2d_dynamic, qconv_kxk.c).
  */
 #define NN_QCONV_IN_MAX 4095
 
@@ -150,9 +153,13 @@ nn_quantize(float x, float inv)
 
 typedef struct NnQConv
 {
-	int			cin;
+	int			k;				/* the NnConv's kernel, stride, padding */
+	int			stride;
+	NnPadding	padding;
+	int			cin;			/* input channels */
+	int			kk;				/* k * k * cin: one im2col row */
 	int			cout;
-	int			kp;				/* cin rounded up to even */
+	int			kp;				/* kk rounded up to even */
 	int			np;				/* cout rounded up to the panel width */
 	float		in_step;		/* in_max / NN_QCONV_IN_MAX */
 	int16_t    *packed;			/* weight panels, see qconv.c */
@@ -175,6 +182,24 @@ extern void nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 /* the same on an input already quantized in q->in_step steps (no scratch) */
 extern void nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
 								 NnActivation act);
+
+/*
+ * The same, the output (act NN_ACT_RELU or NN_ACT_RELU6) stored quantized
+ * in steps of step (nn_quantize) for the next layer: the float output is
+ * never written out.
+ */
+extern void nn_qconv2d_requantized(const NnQConv *q, const NnQTensor *in,
+								   NnQTensor *out, NnActivation act, float step);
+
+/*
+ * Any convolution (qconv_kxk.c) on an input >= 0 of any range (a ReLU
+ * output): each call quantizes it with the step max(in) / NN_QCONV_IN_MAX,
+ * whatever in_max q was prepared for.  scratch: nn_qconv_dynamic_scratch_size
+ * floats (64-byte aligned).
+ */
+extern size_t nn_qconv_dynamic_scratch_size(const NnQConv *q, int in_h, int in_w);
+extern void nn_qconv2d_dynamic(const NnQConv *q, const NnTensor *in, NnTensor *out,
+							   NnActivation act, void *scratch);
 
 /* the arithmetic a net runs its 1x1 layers in */
 typedef enum NnPrecision
@@ -213,6 +238,15 @@ extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
 										  NnQTensor *out, NnActivation act,
 										  float step);
+
+/*
+ * The same on an input quantized in steps of in_step (each value read as
+ * data * in_step), e.g. an nn_qconv2d_requantized output.
+ */
+extern void nn_depthwise_conv2d_requantized(const NnDepthwise *dw,
+											const NnQTensor *in, float in_step,
+											NnQTensor *out, NnActivation act,
+											float step);
 
 /* x[i] = act(x[i]) for n values */
 extern void nn_activate(float *x, size_t n, NnActivation act);

@@ -1,8 +1,9 @@
 /*
  * qconv.c
  *		A 1x1 stride-1 convolution in 16-bit integers (the pointwise half of
- *		a MobileNet separable layer): the input quantized with one static
- *		step, the weights with one step per output channel, the products
+ *		a MobileNet separable layer; and the kernel that qconv_kxk.c runs
+ *		any convolution's int16 im2col rows through): the input quantized
+ *		with one step, the weights with one step per output channel, the products
  *		summed exactly in int32 by AVX2's vpmaddwd (16 multiply-adds per
  *		instruction and, on Zen 3, two instructions a cycle: twice float32
  *		FMA's rate), then scaled back to float, biased and activated.
@@ -23,6 +24,11 @@
  * (quantized by the depthwise layer before, or here) is taken in chunks of
  * rows that stay in the L2 cache while every panel runs over them, QC_MR =
  * 6 pixels at a time (12 accumulators in registers).
+ *
+ * The output is floats, or (nn_qconv2d_requantized) the ReLU / ReLU6
+ * output stored again as int16 steps for the next layer, in rows of
+ * NN_QROW(cout): half the bytes through memory on the large maps, where
+ * the next depthwise layer is bound by reading them.
  */
 #include "nn/nn.h"
 
@@ -33,25 +39,25 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "nn/quantize_avx2.h"
 #endif
 
 #define QC_NR 16				/* output channels per panel */
 #define QC_MR 6					/* pixels per micro-kernel call */
 #define QC_CHUNK_BYTES (128 * 1024) /* quantized input rows per chunk */
 
+/* the filters [k, k, cin, cout] are kk = k * k * cin rows of cout weights */
 int
 nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 {
-	const int	cin = conv->cin;
+	const int	cin = conv->k * conv->k * conv->cin;
 	const int	cout = conv->cout;
 
-	if (conv->k != 1 || conv->stride != 1)
-	{
-		snprintf(err->msg, sizeof(err->msg), "integer convolution needs a 1x1 stride-1 kernel");
-		return -1;
-	}
-	q->cin = cin;
+	q->k = conv->k;
+	q->stride = conv->stride;
+	q->padding = conv->padding;
+	q->cin = conv->cin;
+	q->kk = cin;
 	q->cout = cout;
 	q->kp = NN_QROW(cin);
 	q->np = (cout + QC_NR - 1) / QC_NR * QC_NR;
@@ -120,9 +126,31 @@ nn_qconv_free(NnQConv *q)
 	q->scale = NULL;
 }
 
+/*
+ * Where a chunk's results go: floats in rows of cout, or int16 steps (qout
+ * not NULL, inv = 1 / their step) in rows of NN_QROW(cout).
+ */
+typedef struct QcOut
+{
+	float	   *out;
+	int16_t    *qout;
+	float		inv;
+} QcOut;
+
+/* o advanced by rows output rows */
+static inline QcOut
+out_rows(const NnQConv *q, QcOut o, size_t rows)
+{
+	if (o.qout)
+		o.qout += rows * NN_QROW(q->cout);
+	else
+		o.out += rows * q->cout;
+	return o;
+}
+
 /* the kernel over every panel and rows quantized pixels (a chunk) */
 typedef void (*ChunkFunc) (const NnQConv *q, const int16_t *a, int rows,
-						   NnActivation act, float *out);
+						   NnActivation act, QcOut o);
 
 /* rows of the quantized input per chunk: a multiple of QC_MR */
 static int
@@ -159,21 +187,33 @@ quantize(const NnQConv *q, const float *in, int rows, int16_t *out)
 	}
 }
 
-/* y = act(sum * scale + bias) for the valid channels of one tile row */
+/*
+ * y = act(sum * scale + bias) for the valid channels of one tile row, o
+ * at that row; quantized, a panel holding the last channel also zeroes
+ * the row's padding.
+ */
 static inline void
-finish_row(const NnQConv *q, const int32_t *sum, int n0, NnActivation act, float *o)
+finish_row(const NnQConv *q, const int32_t *sum, int n0, NnActivation act, QcOut o)
 {
 	int			n1 = n0 + QC_NR < q->cout ? n0 + QC_NR : q->cout;
+	float		y[QC_NR];
 
 	for (int n = n0; n < n1; n++)
-		o[n] = (float) sum[n - n0] * q->scale[n] + q->bias[n];
-	nn_activate(o + n0, n1 - n0, act);
+		y[n - n0] = (float) sum[n - n0] * q->scale[n] + q->bias[n];
+	nn_activate(y, n1 - n0, act);
+	for (int n = n0; n < n1; n++)
+		if (o.qout)
+			o.qout[n] = nn_quantize(y[n - n0], o.inv);
+		else
+			o.out[n] = y[n - n0];
+	if (o.qout && n1 == q->cout && NN_QROW(q->cout) != q->cout)
+		o.qout[q->cout] = 0;
 }
 
 /* the portable kernel: rows x one panel */
 static void
 tile_portable(const NnQConv *q, const int16_t *a, int rows, int panel,
-			  NnActivation act, float *out)
+			  NnActivation act, QcOut out)
 {
 	const int16_t *b = q->packed + (size_t) panel * q->kp * QC_NR;
 
@@ -186,7 +226,7 @@ tile_portable(const NnQConv *q, const int16_t *a, int rows, int panel,
 			for (int j = 0; j < QC_NR; j++)
 				sum[j] += x[2 * kk] * b[(kk * QC_NR + j) * 2] +
 					x[2 * kk + 1] * b[(kk * QC_NR + j) * 2 + 1];
-		finish_row(q, sum, panel * QC_NR, act, out + (size_t) r * q->cout);
+		finish_row(q, sum, panel * QC_NR, act, out_rows(q, out, r));
 	}
 }
 
@@ -194,13 +234,14 @@ tile_portable(const NnQConv *q, const int16_t *a, int rows, int panel,
 #define AVX2 __attribute__((target("avx2,fma")))
 
 /*
- * y = act(sum * scale + bias) for one pixel's sums lo, hi of a panel: a
- * whole panel (cout a multiple of 16) in registers, a partial one through
- * finish_row.
+ * y = act(sum * scale + bias) for one pixel's sums lo, hi of a panel, o at
+ * the pixel's row: a whole panel (cout a multiple of 16) in registers, a
+ * partial one through finish_row.  Quantized output comes from ReLU or
+ * ReLU6 only (nn_qconv2d_requantized), so no leaky branch there.
  */
 static inline __attribute__((always_inline)) AVX2 void
 store_avx2(const NnQConv *q, __m256i lo_sum, __m256i hi_sum, int n0,
-		   NnActivation act, float *o)
+		   NnActivation act, QcOut o)
 {
 	__m256		lo,
 				hi;
@@ -228,10 +269,16 @@ store_avx2(const NnQConv *q, __m256i lo_sum, __m256i hi_sum, int n0,
 		lo = _mm256_max_ps(lo, _mm256_setzero_ps());
 		hi = _mm256_max_ps(hi, _mm256_setzero_ps());
 	}
-	_mm256_storeu_ps(o + n0, lo);
-	_mm256_storeu_ps(o + n0 + 8, hi);
+	if (o.qout)
+	{
+		/* a whole panel: cout is even, its rows have no padding */
+		nn_quantize16_avx2(lo, hi, o.inv, o.qout + n0);
+		return;
+	}
+	_mm256_storeu_ps(o.out + n0, lo);
+	_mm256_storeu_ps(o.out + n0 + 8, hi);
 	if (act == NN_ACT_LEAKY)
-		nn_activate(o + n0, QC_NR, act);
+		nn_activate(o.out + n0, QC_NR, act);
 }
 
 /* the (k, k + 1) inputs of a pixel in all 8 lanes */
@@ -251,7 +298,7 @@ pair(const int16_t *x, int kk)
  */
 static inline __attribute__((always_inline)) AVX2 void
 tile6_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
-		   float *out)
+		   QcOut out)
 {
 	const int16_t *b = q->packed + (size_t) panel * q->kp * QC_NR;
 	const int16_t *x0 = a,
@@ -293,50 +340,74 @@ tile6_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
 #undef STEP
 	}
 	store_avx2(q, c00, c01, n0, act, out);
-	store_avx2(q, c10, c11, n0, act, out + q->cout);
-	store_avx2(q, c20, c21, n0, act, out + 2 * (size_t) q->cout);
-	store_avx2(q, c30, c31, n0, act, out + 3 * (size_t) q->cout);
-	store_avx2(q, c40, c41, n0, act, out + 4 * (size_t) q->cout);
-	store_avx2(q, c50, c51, n0, act, out + 5 * (size_t) q->cout);
+	store_avx2(q, c10, c11, n0, act, out_rows(q, out, 1));
+	store_avx2(q, c20, c21, n0, act, out_rows(q, out, 2));
+	store_avx2(q, c30, c31, n0, act, out_rows(q, out, 3));
+	store_avx2(q, c40, c41, n0, act, out_rows(q, out, 4));
+	store_avx2(q, c50, c51, n0, act, out_rows(q, out, 5));
 }
 
-/* one pixel x one panel: the last rows of a chunk */
+/*
+ * R (1 to 5) pixels x one panel, R constant where it is inlined, for the
+ * last rows of a chunk: one pass over the panel's weights for them all
+ * (a layer of few pixels, such as the recognizer's 4x4 ones, is mostly
+ * such rows).  Its accumulator array is kept in registers for these R;
+ * for 6 GCC spills it, hence tile6_avx2's named ones.
+ */
 static inline __attribute__((always_inline)) AVX2 void
-tile1_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
-		   float *out)
+tile_avx2(const NnQConv *q, const int16_t *a, int panel, NnActivation act,
+		  QcOut out, const int R)
 {
 	const int16_t *b = q->packed + (size_t) panel * q->kp * QC_NR;
-	__m256i		lo = _mm256_setzero_si256(),
-				hi = lo;
+	__m256i		c[QC_MR][2];
+	const int	n0 = panel * QC_NR;
 
+	for (int r = 0; r < R; r++)
+		c[r][0] = c[r][1] = _mm256_setzero_si256();
 	for (int kk = 0; kk < q->kp / 2; kk++)
 	{
-		__m256i		x = pair(a, kk);
+		__m256i		b0 = _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR));
+		__m256i		b1 = _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR + 16));
 
-		lo = _mm256_add_epi32(lo, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR))));
-		hi = _mm256_add_epi32(hi, _mm256_madd_epi16(x, _mm256_load_si256((const __m256i *) (b + kk * 2 * QC_NR + 16))));
+		for (int r = 0; r < R; r++)
+		{
+			__m256i		x = pair(a + (size_t) r * q->kp, kk);
+
+			c[r][0] = _mm256_add_epi32(c[r][0], _mm256_madd_epi16(x, b0));
+			c[r][1] = _mm256_add_epi32(c[r][1], _mm256_madd_epi16(x, b1));
+		}
 	}
-	store_avx2(q, lo, hi, panel * QC_NR, act, out);
+	for (int r = 0; r < R; r++)
+		store_avx2(q, c[r][0], c[r][1], n0, act, out_rows(q, out, r));
 }
 
 /* every panel over rows quantized pixels (the chunk) */
 static AVX2 void
-chunk_avx2(const NnQConv *q, const int16_t *a, int rows, NnActivation act, float *out)
+chunk_avx2(const NnQConv *q, const int16_t *a, int rows, NnActivation act, QcOut out)
 {
 	for (int p = 0; p < q->np / QC_NR; p++)
 	{
 		int			r = 0;
 
 		for (; r + QC_MR <= rows; r += QC_MR)
-			tile6_avx2(q, a + (size_t) r * q->kp, p, act, out + (size_t) r * q->cout);
-		for (; r < rows; r++)
-			tile1_avx2(q, a + (size_t) r * q->kp, p, act, out + (size_t) r * q->cout);
+			tile6_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r));
+		/* the rest, fewer than QC_MR, with its count constant */
+#define TAIL(n) case n: tile_avx2(q, a + (size_t) r * q->kp, p, act, out_rows(q, out, r), n); break
+		switch (rows - r)
+		{
+				TAIL(5);
+				TAIL(4);
+				TAIL(3);
+				TAIL(2);
+				TAIL(1);
+		}
+#undef TAIL
 	}
 }
 #endif
 
 static void
-chunk_portable(const NnQConv *q, const int16_t *a, int rows, NnActivation act, float *out)
+chunk_portable(const NnQConv *q, const int16_t *a, int rows, NnActivation act, QcOut out)
 {
 	for (int p = 0; p < q->np / QC_NR; p++)
 		tile_portable(q, a, rows, p, act, out);
@@ -354,21 +425,18 @@ chunk_kernel(void)
 }
 
 /*
- * out = act(conv(input) + bias) over h x w pixels: the input is quantized
+ * act(conv(input) + bias) over h x w pixels into o: the input is quantized
  * already (qin), or floats (fin) that each chunk quantizes into scratch.
  * A chunk stays in the cache while every panel reads it.
  */
 static void
 qconv_rows(const NnQConv *q, int h, int w, const float *fin, const int16_t *qin,
-		   NnTensor *out, NnActivation act, int16_t *scratch)
+		   QcOut o, NnActivation act, int16_t *scratch)
 {
 	const size_t m = (size_t) h * w;
 	const int	chunk = chunk_rows(q);
 	ChunkFunc	run = chunk_kernel();
 
-	out->h = h;
-	out->w = w;
-	out->c = q->cout;
 	for (size_t r = 0; r < m; r += chunk)
 	{
 		int			rows = m - r < (size_t) chunk ? (int) (m - r) : chunk;
@@ -376,7 +444,7 @@ qconv_rows(const NnQConv *q, int h, int w, const float *fin, const int16_t *qin,
 
 		if (qin == NULL)
 			quantize(q, fin + r * q->cin, rows, scratch);
-		run(q, a, rows, act, out->data + r * q->cout);
+		run(q, a, rows, act, out_rows(q, o, r));
 	}
 }
 
@@ -384,12 +452,34 @@ void
 nn_qconv2d(const NnQConv *q, const NnTensor *in, NnTensor *out,
 		   NnActivation act, void *scratch)
 {
-	qconv_rows(q, in->h, in->w, in->data, NULL, out, act, scratch);
+	QcOut		o = {out->data, NULL, 0};
+
+	out->h = in->h;
+	out->w = in->w;
+	out->c = q->cout;
+	qconv_rows(q, in->h, in->w, in->data, NULL, o, act, scratch);
 }
 
 void
 nn_qconv2d_quantized(const NnQConv *q, const NnQTensor *in, NnTensor *out,
 					 NnActivation act)
 {
-	qconv_rows(q, in->h, in->w, NULL, in->data, out, act, NULL);
+	QcOut		o = {out->data, NULL, 0};
+
+	out->h = in->h;
+	out->w = in->w;
+	out->c = q->cout;
+	qconv_rows(q, in->h, in->w, NULL, in->data, o, act, NULL);
+}
+
+void
+nn_qconv2d_requantized(const NnQConv *q, const NnQTensor *in, NnQTensor *out,
+					   NnActivation act, float step)
+{
+	QcOut		o = {NULL, out->data, 1.0f / step};
+
+	out->h = in->h;
+	out->w = in->w;
+	out->c = q->cout;
+	qconv_rows(q, in->h, in->w, NULL, in->data, o, act, NULL);
 }
