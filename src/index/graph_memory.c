@@ -94,8 +94,10 @@ struct FgMemGraph
 	ItemPointerData *heaptids;
 	LWLock	   *locks;			/* one per node (shared graphs) */
 	int			entry;			/* where searches start: node 0 until written */
-	uint32	   *mark;			/* private: mark[i] == epoch: visited */
-	uint32		epoch;
+	uint8	   *mark;			/* private: mark[i] == epoch: visited (one
+								 * byte a node: the marks of a walk stay in
+								 * cache) */
+	uint8		epoch;
 	MemoryContext tmp;			/* one insertion's scratch */
 };
 
@@ -120,8 +122,7 @@ Size
 fg_mem_node_bytes(const FgShape *shape)
 {
 	return (sizeof(float) + 1) * shape->dim + sizeof(int32) * (shape->max_links * 3 / 2) +
-		sizeof(uint16) + sizeof(ItemPointerData) + sizeof(LWLock) + sizeof(uint32) +
-		2 * sizeof(int);
+		sizeof(uint16) + sizeof(ItemPointerData) + sizeof(LWLock) + 1 + 2 * sizeof(int);
 }
 
 /* bytes of the area of a graph of capacity nodes; offsets into area if given */
@@ -219,8 +220,8 @@ fg_mem_attach(FgMemArea *area, const FgShape *shape)
 	g->nlinks = (uint16 *) (base + area->nlinks_off);
 	g->heaptids = (ItemPointerData *) (base + area->heaptids_off);
 	g->locks = (LWLock *) (base + area->locks_off);
-	g->mark = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint32) * (Size) g->cap);
-	memset(g->mark, 0, sizeof(uint32) * (Size) g->cap);
+	g->mark = MemoryContextAllocHuge(CurrentMemoryContext, (Size) g->cap);
+	memset(g->mark, 0, (Size) g->cap);
 	g->tmp = AllocSetContextCreate(CurrentMemoryContext, "face_graph memory build",
 								   ALLOCSET_DEFAULT_SIZES);
 	return g;
@@ -273,7 +274,7 @@ new_epoch(FgMemGraph *g)
 {
 	if (++g->epoch == 0)
 	{
-		memset(g->mark, 0, sizeof(uint32) * (Size) g->cap);
+		memset(g->mark, 0, (Size) g->cap);
 		g->epoch = 1;
 	}
 }
@@ -312,6 +313,9 @@ mem_search(FgMemGraph *g, const float *vec, int ef, float **vecs, int *ncand)
 
 		if (best.n >= ef && dc > best.items[0].dist)
 			break;
+		/* the likely next node's list, fetched while this one is walked */
+		if (todo.n > 0)
+			__builtin_prefetch(MEM_LINKS(g, todo.items[0].item));
 		/* the unvisited neighbours, their codes fetched ahead of use */
 		lock_node(g, c, LW_SHARED);
 		for (int l = 0; l < g->nlinks[c]; l++)
