@@ -175,6 +175,24 @@ fg_mem_area_size(const FgShape *shape, int capacity)
 }
 
 /*
+ * The tranche of the graph's locks: one per backend that builds (as
+ * pgvector's HNSW build does), so that repeated builds do not use up the
+ * tranche numbers.
+ */
+static int
+lock_tranche(void)
+{
+	static int	tranche = 0;
+
+	if (tranche == 0)
+	{
+		tranche = LWLockNewTrancheId();
+		LWLockRegisterTranche(tranche, "face_graph build");
+	}
+	return tranche;
+}
+
+/*
  * Lay out an empty graph of capacity nodes in the memory at area
  * (fg_mem_area_size bytes); shared: it lives in shared memory, where
  * several processes insert at once (each through fg_mem_attach).
@@ -192,7 +210,7 @@ fg_mem_area_init(FgMemArea *area, const FgShape *shape, int capacity, bool share
 	memset((char *) area + area->nlinks_off, 0, sizeof(uint16) * (Size) capacity);
 	if (shared)
 	{
-		int			tranche = LWLockNewTrancheId();
+		int			tranche = lock_tranche();
 
 		LWLockInitialize(&area->write_lock, tranche);
 		ConditionVariableInit(&area->written_cv);
@@ -210,6 +228,8 @@ fg_mem_attach(FgMemArea *area, const FgShape *shape)
 	char	   *base = (char *) area;
 
 	Assert(area->dim == shape->dim);
+	if (area->shared)
+		LWLockRegisterTranche(area->write_lock.tranche, "face_graph build");
 	g->shape = shape;
 	g->area = area;
 	g->cap = area->cap;
