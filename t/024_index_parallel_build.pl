@@ -1,7 +1,8 @@
 # The parallel in-memory build of face_graph (leader and workers insert into
 # one graph in dynamic shared memory): for each opclass it gives recall@10
-# >= 0.95 and a clean check; a parallel build cancelled in the middle leaves
-# no worker and no shared memory segment behind, and the table usable.
+# >= 0.95 and a clean check, also CONCURRENTLY; a parallel build cancelled
+# in the middle leaves no worker and no shared memory segment behind, and
+# the table usable.
 use strict;
 use warnings;
 use FindBin;
@@ -42,10 +43,23 @@ for my $opc (sort keys %ops)
 	$node->safe_psql('postgres', "DROP INDEX faces_$opc");
 }
 
+# CONCURRENTLY: the parallel scan runs under an MVCC snapshot
+my ($rc, $out, $err) = $node->psql('postgres', q{
+	SET client_min_messages = debug1;
+	CREATE INDEX CONCURRENTLY faces_cic ON faces USING face_graph (e);
+});
+is($rc, 0, 'CREATE INDEX CONCURRENTLY ran');
+like($err, qr/face_graph build: [12] parallel workers/, 'CONCURRENTLY: the build used workers');
+is($node->safe_psql('postgres', "SELECT count(*) FROM facerec_index_check('faces_cic')"),
+	'0', 'CONCURRENTLY: check is clean');
+my $r = recall($node, '<->', 'exact_l2');
+cmp_ok($r, '>=', 0.95, "CONCURRENTLY: recall\@10 $r");
+$node->safe_psql('postgres', 'DROP INDEX faces_cic');
+
 # a cancelled parallel build (a wide ef_construction makes it last seconds)
 my $segments = q{SELECT count(*) FROM pg_ls_dir('pg_dynshmem')};
 my $before = $node->safe_psql('postgres', $segments);
-my ($rc, $out, $err) = $node->psql('postgres', q{
+($rc, $out, $err) = $node->psql('postgres', q{
 	SET statement_timeout = '700ms';
 	CREATE INDEX faces_cancel ON faces USING face_graph (e) WITH (ef_construction = 500);
 });
