@@ -447,9 +447,10 @@ prune_list(FgMemGraph *g, int j, int extra, int32 *out)
  * The back-link j -> id, pruning j's list when full (as add_backlink of
  * graph_insert.c does); whether j links to id afterwards.  The links that
  * the pruning pushes out of j's list go to id, which is near; when id has
- * no room for them, j's list stays as it was.  Id's list is only read here
- * (without its lock: a hint in a shared graph) and is appended to after
- * j's lock is released, never with two node locks held.
+ * no room for all of them, j's list stays as it was (those that fit still
+ * go to id, as in the page path).  Id's list is only read here (without its
+ * lock: a hint in a shared graph) and is appended to after j's lock is
+ * released, never with two node locks held.
  */
 static bool
 add_backlink(FgMemGraph *g, int j, int id)
@@ -484,9 +485,10 @@ add_backlink(FgMemGraph *g, int j, int id)
 			kept = out[k] == old[l];
 		if (kept || has_link(g, id, old[l]))
 			continue;
-		if (--room < 0)
+		if (ndisplaced == room)
 			kept_new = false;
-		displaced[ndisplaced++] = old[l];
+		else
+			displaced[ndisplaced++] = old[l];
 	}
 	if (kept_new)
 	{
@@ -494,14 +496,12 @@ add_backlink(FgMemGraph *g, int j, int id)
 		g->nlinks[j] = nout;
 	}
 	unlock_node(g, j);
-	if (!kept_new)
-		return false;
 
 	lock_node(g, id, LW_EXCLUSIVE);
 	for (int l = 0; l < ndisplaced; l++)
 		add_link(g, id, displaced[l]);
 	unlock_node(g, id);
-	return true;
+	return kept_new;
 }
 
 /*
