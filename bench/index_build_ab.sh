@@ -40,7 +40,7 @@ psql -c "CREATE EXTENSION facerec" -c "
 run() {
 	local t0 t1
 	use_lib "$1"
-	psql -c "DROP INDEX IF EXISTS faces_l2" -c "CHECKPOINT"
+	psql -c "SET client_min_messages = warning" -c "DROP INDEX IF EXISTS faces_l2" -c "CHECKPOINT"
 	t0=$(date +%s.%N)
 	psql -c "SET max_parallel_maintenance_workers = $2" \
 		-c "CREATE INDEX faces_l2 ON faces USING face_graph (e)"
@@ -50,7 +50,7 @@ run() {
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "| round | $BASE, $W workers allowed | working tree, $W | working tree, serial | load |"
+echo "| round | $BASE, max workers $W | working tree, max workers $W | working tree, serial | load |"
 echo "| --- | --- | --- | --- | --- |"
 : >"$WORK/base.t"
 : >"$WORK/par.t"
@@ -69,6 +69,6 @@ MP=$(median <"$WORK/par.t")
 MS=$(median <"$WORK/ser.t")
 printf '| median | %.1f s | %.1f s | %.1f s | |\n' "$MB" "$MP" "$MS"
 echo
-echo "$N rows: working tree with $W workers / $BASE = $(echo "scale=2; $MP / $MB" | bc)x the time;" \
+echo "$N rows: working tree with max workers $W / $BASE = $(echo "scale=2; $MP / $MB" | bc)x the time;" \
 	"serial / $BASE = $(echo "scale=2; $MS / $MB" | bc)x;" \
 	"check: $(psql -Atc "SELECT count(*) FROM facerec_index_check('faces_l2')") problems"
