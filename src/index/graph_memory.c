@@ -37,9 +37,11 @@
  *	  capacity means the graph is full.
  *	- every insertion holds the area's write lock in share mode; writing the
  *	  graph out (the spill, or the end of the build) takes it exclusively,
- *	  so it sees no insertion half done, and sets written: later insertions
- *	  go to the index pages (the caller's job).  The write lock is taken
- *	  before any node lock.
+ *	  so that no insertion is half done, to set the state to writing, and
+ *	  writes without it; insertions that come meanwhile wait (on a
+ *	  condition variable, interruptibly) until the graph is written, and
+ *	  then go to the index pages (the caller's job).  The write lock is
+ *	  taken before any node lock.
  */
 #include "postgres.h"
 
