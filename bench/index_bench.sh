@@ -12,9 +12,9 @@
 # Environment: PG_CONFIG (your PostgreSQL), FACEREC_BENCH_DATA (reuse a
 # facegen output directory), FACEREC_BENCH_EF (the sweep), BENCH_SHARED_BUFFERS,
 # BENCH_BUILD_WORKERS (max_parallel_maintenance_workers, default 1: two
-# processes may build, as in the issue's pgvector figure; a graph that fits
-# in maintenance_work_mem, 2GB here, is built in memory by the leader alone,
-# and the table says so), BENCH_MWM (maintenance_work_mem).
+# processes build, leader and worker, as in the issue's pgvector figure; a
+# graph that fits in maintenance_work_mem, 2GB here, is built in memory, and
+# the table says whether it spilled), BENCH_MWM (maintenance_work_mem).
 # Timings on a shared machine are noisy: the load average is printed too.
 set -euo pipefail
 N=${1:-100000}
@@ -98,7 +98,7 @@ echo
 echo "| figure | value |"
 echo "| --- | --- |"
 echo "| rows | $N |"
-echo "| build (${SPILL:-in memory, one process}; max_parallel_maintenance_workers ${BENCH_BUILD_WORKERS:-1}) | ${BUILD%.*}.$(echo "$BUILD" | cut -d. -f2 | cut -c1) s |"
+echo "| build (${SPILL:-in memory}; max_parallel_maintenance_workers ${BENCH_BUILD_WORKERS:-1}) | ${BUILD%.*}.$(echo "$BUILD" | cut -d. -f2 | cut -c1) s |"
 echo "| index size | $((SIZE / 1048576)) MB ($((SIZE / N)) B per face) |"
 echo "| single-row inserts, indexed table | $INS rows/s |"
 echo "| single-row inserts, no index | $PLAIN rows/s |"

@@ -44,15 +44,16 @@ sub start_node
 }
 
 # the number of distinct rows an exhaustive index scan returns (the
-# iterative scan widens to the whole graph)
+# iterative scan widens to the whole graph), ordered by $op (default <->)
 sub exhaustive_count
 {
-	my ($node) = @_;
-	return $node->safe_psql('postgres', q{
+	my ($node, $op) = @_;
+	$op //= '<->';
+	return $node->safe_psql('postgres', qq{
 		SET enable_seqscan = off;
 		SET facerec.max_scan_tuples = 1000000;
 		SELECT count(DISTINCT id) FROM (SELECT id FROM faces
-			ORDER BY e <-> (SELECT e FROM queries WHERE qid = 1)) s});
+			ORDER BY e $op (SELECT e FROM queries WHERE qid = 1)) s});
 }
 
 # a table (id int, grp int, e face_embedding(128)) from a facegen .tsv file;

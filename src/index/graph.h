@@ -63,10 +63,12 @@
  *		recomputes the exact distance from the heap row.
  *
  * Build
- *		The graph is built in backend memory (graph_memory.c) with the exact
- *		vectors as long as it fits in maintenance_work_mem, and written out in
- *		breadth-first order from the node nearest the data's mean; the rows
- *		beyond that go through the insert path (the spill; graph_build.c).
+ *		The graph is built in memory (graph_memory.c) with the exact vectors
+ *		as long as it fits in maintenance_work_mem, by the leader alone or,
+ *		in dynamic shared memory, by the leader and parallel workers at once;
+ *		it is written out in breadth-first order from the node nearest the
+ *		data's mean; the rows beyond that go through the insert path (the
+ *		spill; graph_build.c).
  *
  * WAL
  *		Every page change after the build goes through GenericXLog.  The build
@@ -367,12 +369,16 @@ extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,
 
 /* graph_memory.c: the in-memory phase of the build */
 typedef struct FgMemGraph FgMemGraph;
+typedef struct FgMemArea FgMemArea;
 extern Size fg_mem_node_bytes(const FgShape *shape);
+extern Size fg_mem_area_size(const FgShape *shape, int capacity);
+extern void fg_mem_area_init(FgMemArea *area, const FgShape *shape, int capacity, bool shared);
+extern FgMemGraph *fg_mem_attach(FgMemArea *area, const FgShape *shape);
 extern FgMemGraph *fg_mem_create(const FgShape *shape, int capacity);
 extern int	fg_mem_count(const FgMemGraph *g);
 extern int	fg_mem_capacity(const FgMemGraph *g);
-extern void fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid);
-extern void fg_mem_write(FgMemGraph *g, Relation index, const float *mean);
+extern bool fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid);
+extern bool fg_mem_write(FgMemGraph *g, Relation index, const float *mean);
 extern void fg_mem_free(FgMemGraph *g);
 
 /* graph_build.c */

@@ -8,16 +8,20 @@
  *		path without WAL; then unreachable nodes are linked and all pages are
  *		WAL-logged at once.
  *
- * The second pass reads the table in physical order (no synchronized scan)
- * and decides at each new heap block whether a whole block (at most
+ * Serial build: the second pass reads the table in physical order and
+ * decides at each new heap block whether a whole block (at most
  * MaxHeapTuplesPerPage rows) still fits; so the rows of the memory graph are
- * exactly those of the blocks before the spill block.  The in-memory phase
- * is the leader's alone.  The spill runs in parallel when
- * max_parallel_maintenance_workers (and the table's size) allow: the leader
- * and each worker read their share of a parallel table scan, skip the
- * blocks before the spill block and insert through the page path, which is
- * safe under concurrency anyway (see graph.h).  A build that fits in memory
- * launches no workers.
+ * those of the blocks before the spill.
+ *
+ * Parallel build, when max_parallel_maintenance_workers (and the table's
+ * size) allow: the memory graph lives in the parallel context's dynamic
+ * shared memory, sized from maintenance_work_mem; the leader and each worker
+ * read their share of a parallel table scan and insert into it at once
+ * (graph_memory.c documents its locking).  The first process that finds it
+ * full writes it out, the others wait for that, and from then on every
+ * process inserts its rows through the page path, which is safe under
+ * concurrency anyway (see graph.h).  When every row fitted, the leader
+ * writes the graph out after the workers are done.
  *
  * Progress goes to pg_stat_progress_create_index (subphase, tuples done /
  * total, counted over all processes).
@@ -64,26 +68,28 @@ typedef struct FgBuildState
 	MemoryContext tmpcxt;
 	bool		inserting;		/* pass 2 */
 	pg_atomic_uint64 *done;		/* parallel build: rows inserted by all */
-	FgMemGraph *mem;			/* the in-memory phase, NULL once written */
-	BlockNumber cur_block;		/* heap block of the last row seen */
-	BlockNumber spill_block;	/* first heap block not in memory */
-	bool		defer_spill;	/* the spill is left to the parallel phase */
+	FgMemGraph *mem;			/* the memory graph (this process's handle) */
+	bool		in_memory;		/* rows still go to the memory graph */
+	bool		parallel;		/* mem is shared with other processes */
+	const float *mean;			/* of the data (prepared), NULL if none */
+	BlockNumber cur_block;		/* serial: heap block of the last row seen */
 } FgBuildState;
 
-/* shared state of a parallel build, followed by the parallel table scan */
+/* shared state of a parallel build */
 typedef struct FgParallelShared
 {
 	Oid			heaprelid;
 	Oid			indexrelid;
 	bool		isconcurrent;
 	int			dim;
-	BlockNumber spill_block;	/* blocks before it are in the graph already */
+	bool		has_mean;
 	pg_atomic_uint64 done;
+	float4		mean[FLEXIBLE_ARRAY_MEMBER];	/* dim values */
 } FgParallelShared;
 
 #define FG_PARALLEL_KEY_SHARED	UINT64CONST(0xFA7E000000000001)
-#define ParallelTableScanFromShared(shared) \
-	((ParallelTableScanDesc) ((char *) (shared) + BUFFERALIGN(sizeof(FgParallelShared))))
+#define FG_PARALLEL_KEY_SCAN	UINT64CONST(0xFA7E000000000002)
+#define FG_PARALLEL_KEY_GRAPH	UINT64CONST(0xFA7E000000000003)
 
 PGDLLEXPORT void fg_parallel_build_main(dsm_segment *seg, shm_toc *toc);
 
@@ -151,25 +157,39 @@ data_mean(FgBuildState *st)
 	return mean;
 }
 
-/* write out the memory graph: the rest of the rows go to pages */
+/*
+ * Write out the memory graph (spilling: because it is full; then the rest
+ * of the rows go to pages).  In a parallel build another process may have
+ * written it already: then this only waits for that.
+ */
 static void
 write_memory_graph(FgBuildState *st, bool spilling)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->tmpcxt);
 
-	if (spilling)
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_WRITE);
+	if (fg_mem_write(st->mem, st->index, st->mean) && spilling)
 		ereport(NOTICE,
 				(errmsg("face_graph graph no longer fits into maintenance_work_mem after %d rows",
 						fg_mem_count(st->mem)),
 				 errdetail("The remaining rows are inserted on the index pages, which is slower."),
 				 errhint("Increase maintenance_work_mem to speed up builds.")));
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_WRITE);
-	fg_mem_write(st->mem, st->index, data_mean(st));
-	fg_mem_free(st->mem);
-	st->mem = NULL;
+	st->in_memory = false;
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE,
 								 spilling ? FG_PHASE_SPILL : FG_PHASE_GRAPH);
 	MemoryContextSwitchTo(old);
+}
+
+/* one more row in the index: progress */
+static void
+count_row(FgBuildState *st)
+{
+	st->indtuples += 1;
+	if (st->done)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
+	else
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
 }
 
 /* pass 2: insert one row, into the memory graph while it has room */
@@ -178,40 +198,30 @@ insert_row(FgBuildState *st, FaceEmbedding *e, ItemPointer tid)
 {
 	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
 
-	/*
-	 * Only the parallel spill's scan sees blocks before the spill block
-	 * again (the serial scan is past them): those rows are in the graph.
-	 */
-	if (BlockNumberIsValid(st->spill_block) && blkno < st->spill_block)
-		return;
-	if (st->mem && blkno != st->cur_block)
+	/* serial: at a new heap block, spill unless all its rows still fit */
+	if (st->in_memory && !st->parallel && blkno != st->cur_block)
 	{
-		/* a new block: spill unless all its rows still fit */
 		st->cur_block = blkno;
 		if (fg_mem_count(st->mem) + MaxHeapTuplesPerPage > fg_mem_capacity(st->mem))
-		{
 			write_memory_graph(st, true);
-			st->spill_block = blkno;
-		}
 	}
-	if (st->mem)
+	if (st->in_memory)
 	{
 		float	   *vec = palloc(sizeof(float) * e->dim);
 
 		memcpy(vec, e->x, sizeof(float) * e->dim);
-		if (fg_prepare_vector(st->metric, vec, e->dim))
-			fg_mem_insert(st->mem, vec, tid);
+		/* a vector the graph cannot hold (zero, cosine) counts, as on pages */
+		if (!fg_prepare_vector(st->metric, vec, e->dim) ||
+			fg_mem_insert(st->mem, vec, tid))
+		{
+			count_row(st);
+			return;
+		}
+		/* parallel: the shared graph is full, or another process wrote it */
+		write_memory_graph(st, true);
 	}
-	else if (st->defer_spill)
-		return;					/* the parallel phase inserts it */
-	else
-		fg_insert_vector(st->index, e->x, e->dim, tid, true);
-	st->indtuples += 1;
-	if (st->done)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
-									 (int64) pg_atomic_add_fetch_u64(st->done, 1));
-	else
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) st->indtuples);
+	fg_insert_vector(st->index, e->x, e->dim, tid, true);
+	count_row(st);
 }
 
 /* table_index_build_scan callback of both passes (st->inserting tells which) */
@@ -237,12 +247,19 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 /* a worker (or the leader's share): insert the rows of its part of the scan */
 static void
-parallel_insert(FgParallelShared *shared, Relation heap, Relation index,
-				IndexInfo *indexInfo, FgBuildState *st)
+parallel_insert(shm_toc *toc, Relation heap, Relation index, IndexInfo *indexInfo,
+				FgBuildState *st)
 {
-	TableScanDesc scan = table_beginscan_parallel(heap, ParallelTableScanFromShared(shared));
+	FgParallelShared *shared = shm_toc_lookup(toc, FG_PARALLEL_KEY_SHARED, false);
+	ParallelTableScanDesc pscan = shm_toc_lookup(toc, FG_PARALLEL_KEY_SCAN, false);
+	FgMemArea  *area = shm_toc_lookup(toc, FG_PARALLEL_KEY_GRAPH, false);
+	TableScanDesc scan = table_beginscan_parallel(heap, pscan);
 
 	st->done = &shared->done;
+	st->mean = shared->has_mean ? shared->mean : NULL;
+	st->mem = fg_mem_attach(area, fg_get_shape(index));
+	st->in_memory = true;
+	st->parallel = true;
 	st->inserting = true;
 	table_index_build_scan(heap, index, indexInfo, true, false,
 						   build_callback, st, scan);
@@ -263,60 +280,83 @@ fg_parallel_build_main(dsm_segment *seg, shm_toc *toc)
 	st.index = index;
 	st.metric = fg_get_shape(index)->metric;
 	st.dim = shared->dim;
-	st.spill_block = shared->spill_block;
 	st.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph build",
 									  ALLOCSET_DEFAULT_SIZES);
-	parallel_insert(shared, heap, index, indexInfo, &st);
+	parallel_insert(toc, heap, index, indexInfo, &st);
+	fg_mem_free(st.mem);
 	index_close(index, RowExclusiveLock);
 	table_close(heap, heaplock);
 }
 
 /*
- * The parallel spill: the rows from st->spill_block on, inserted on pages by
- * the leader and nworkers parallel workers.
+ * The parallel second pass: the leader and nworkers parallel workers insert
+ * into a memory graph of capacity nodes in shared memory, and the rows
+ * beyond it on pages; the leader writes the graph out at the end unless
+ * somebody did when it became full.  Whether the build spilled.
  */
-static void
-spill_parallel(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st,
-			   int nworkers)
+static bool
+build_parallel(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st,
+			   int nworkers, int capacity)
 {
+	const FgShape *shape = fg_get_shape(index);
 	ParallelContext *pcxt;
 	FgParallelShared *shared;
-	Size		size;
+	ParallelTableScanDesc pscan;
+	FgMemArea  *area;
+	Size		shared_size = add_size(offsetof(FgParallelShared, mean),
+									   sizeof(float4) * st->dim);
+	Size		scan_size;
+	Size		area_size = fg_mem_area_size(shape, capacity);
 	Snapshot	snapshot;
-
-	st->defer_spill = false;
+	float	   *mean = data_mean(st);
+	bool		spilled;
 
 	EnterParallelMode();
 	pcxt = CreateParallelContext("facerec", "fg_parallel_build_main", nworkers);
 	/* as nbtree: every row for a plain build, an MVCC snapshot for CONCURRENTLY */
 	snapshot = indexInfo->ii_Concurrent ?
 		RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
-	size = add_size(BUFFERALIGN(sizeof(FgParallelShared)),
-					table_parallelscan_estimate(heap, snapshot));
-	shm_toc_estimate_chunk(&pcxt->estimator, size);
-	shm_toc_estimate_keys(&pcxt->estimator, 1);
+	scan_size = table_parallelscan_estimate(heap, snapshot);
+	shm_toc_estimate_chunk(&pcxt->estimator, shared_size);
+	shm_toc_estimate_chunk(&pcxt->estimator, scan_size);
+	shm_toc_estimate_chunk(&pcxt->estimator, area_size);
+	shm_toc_estimate_keys(&pcxt->estimator, 3);
 	InitializeParallelDSM(pcxt);
-	shared = shm_toc_allocate(pcxt->toc, size);
+
+	shared = shm_toc_allocate(pcxt->toc, shared_size);
 	shared->heaprelid = RelationGetRelid(heap);
 	shared->indexrelid = RelationGetRelid(index);
 	shared->isconcurrent = indexInfo->ii_Concurrent;
 	shared->dim = st->dim;
-	shared->spill_block = st->spill_block;
-	pg_atomic_init_u64(&shared->done, (uint64) st->indtuples);
-	table_parallelscan_initialize(heap, ParallelTableScanFromShared(shared), snapshot);
+	shared->has_mean = mean != NULL;
+	if (mean)
+		memcpy(shared->mean, mean, sizeof(float4) * st->dim);
+	pg_atomic_init_u64(&shared->done, 0);
 	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_SHARED, shared);
+	pscan = shm_toc_allocate(pcxt->toc, scan_size);
+	table_parallelscan_initialize(heap, pscan, snapshot);
+	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_SCAN, pscan);
+	area = shm_toc_allocate(pcxt->toc, area_size);
+	fg_mem_area_init(area, shape, capacity, true);
+	shm_toc_insert(pcxt->toc, FG_PARALLEL_KEY_GRAPH, area);
 
 	LaunchParallelWorkers(pcxt);
 	ereport(DEBUG1, (errmsg("face_graph build: %d parallel workers", pcxt->nworkers_launched)));
-	parallel_insert(shared, heap, index, indexInfo, st);
+	parallel_insert(pcxt->toc, heap, index, indexInfo, st);
 	WaitForParallelWorkersToFinish(pcxt);
 	st->indtuples = (double) pg_atomic_read_u64(&shared->done);
 	st->done = NULL;
+	/* if nobody wrote the graph out, every row fitted */
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, FG_PHASE_WRITE);
+	spilled = !fg_mem_write(st->mem, index, st->mean);
+	fg_mem_free(st->mem);
+	st->mem = NULL;
 
 	DestroyParallelContext(pcxt);
 	if (IsMVCCSnapshot(snapshot))
 		UnregisterSnapshot(snapshot);
 	ExitParallelMode();
+	return spilled;
 }
 
 /* the meta page, written without WAL (the build logs every page at the end) */
@@ -379,8 +419,8 @@ choose_entry(Relation index, FgBuildState *st)
 
 /*
  * The second pass: the memory graph (as many rows as maintenance_work_mem
- * holds), written out, then the spill, serial within the same scan or in
- * parallel after it.
+ * holds), written out, and the spill; serial, or in parallel with the
+ * workers the planner allows.
  */
 static void
 build_graph(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *st)
@@ -389,26 +429,30 @@ build_graph(Relation heap, Relation index, IndexInfo *indexInfo, FgBuildState *s
 	double		fit = (double) maintenance_work_mem * 1024.0 / fg_mem_node_bytes(shape);
 	/* one heap block of slack: the rows counted by pass 1 then never spill */
 	double		want = st->ntuples + MaxHeapTuplesPerPage;
-	int			capacity = (int) Min(Min(fit, want), (double) (INT_MAX / 2));
-	int			nworkers = 0;
+	int			capacity = Max((int) Min(Min(fit, want), (double) (INT_MAX / 2)), 1);
+	int			nworkers = plan_create_index_workers(RelationGetRelid(heap),
+													 RelationGetRelid(index));
+	bool		spilled;
 
-	st->mem = fg_mem_create(shape, Max(capacity, 1));
-	st->cur_block = InvalidBlockNumber;
-	st->spill_block = InvalidBlockNumber;
-	if (capacity < want)
-		nworkers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
-	st->defer_spill = nworkers > 0;
-	st->inserting = true;
-	/* physical order: the memory graph holds the blocks before the spill */
-	table_index_build_scan(heap, index, indexInfo, false, true, build_callback, st, NULL);
-	if (st->mem)
-		write_memory_graph(st, false);
+	if (nworkers > 0)
+		spilled = build_parallel(heap, index, indexInfo, st, nworkers, capacity);
 	else
 	{
-		if (st->defer_spill)
-			spill_parallel(heap, index, indexInfo, st, nworkers);
-		choose_entry(index, st);
+		st->mem = fg_mem_create(shape, capacity);
+		st->mean = data_mean(st);
+		st->in_memory = true;
+		st->cur_block = InvalidBlockNumber;
+		st->inserting = true;
+		/* physical order: the memory graph holds the blocks before the spill */
+		table_index_build_scan(heap, index, indexInfo, false, true, build_callback, st, NULL);
+		spilled = !st->in_memory;
+		if (st->in_memory)
+			write_memory_graph(st, false);
+		fg_mem_free(st->mem);
+		st->mem = NULL;
 	}
+	if (spilled)
+		choose_entry(index, st);
 }
 
 static FgOptions *
