@@ -28,26 +28,9 @@ ROUNDS=${ROUNDS:-3}
 WORKLOAD=${AB_WORKLOAD:-query}
 source "$(dirname "$0")/../tools/setup.sh"
 BIN=$("$PG_CONFIG" --bindir)
-LIBDIR=$("$PG_CONFIG" --pkglibdir)
 
-WORK=$(mktemp -d /tmp/facerec-ab.XXXXXX)
-DATA=${FACEREC_BENCH_DATA:-}
-if [ -z "$DATA" ]; then
-	DATA=$WORK/data
-	echo "== facegen --n $N into $DATA"
-	/usr/bin/python3 "$FACEREC_TOP/../shared/tools/facegen.py" --n "$N" --out "$DATA" >/dev/null
-fi
-chmod -R a+rX "$DATA"
-
-echo "== build $BASE"
-mkdir "$WORK/base"
-git -C "$FACEREC_TOP" archive "$BASE" | tar -x -C "$WORK/base"
-make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG"
-cp "$WORK/base/facerec.so" "$WORK/base.so"
-build_install
-cp "$FACEREC_TOP/facerec.so" "$WORK/new.so"
-# install(1) replaces the file (new inode): running backends keep theirs
-use_lib() { as_root install -m 755 "$WORK/$1.so" "$LIBDIR/facerec.so"; }
+source "$(dirname "$0")/ab_lib.sh"
+ab_prepare "$BASE" "$N"
 cleanup() { use_lib new; stop_cluster; rm -rf "$WORK"; }
 
 FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} \
