@@ -200,6 +200,18 @@ jitter_fit(const FaceSimilarity *fit, const ChipJitter *j, FaceSimilarity *out)
 	out->ty = fit->b * ur + fit->a * ui + fit->ty;
 }
 
+/* adds the descriptor of an aligned chip to sum */
+static void
+add_descriptor(const RgbImage *chip, double sum[FACE_DESCRIPTOR_DIM])
+{
+	float		d[FACE_DESCRIPTOR_DIM];
+
+	face_recognizer_describe(face_recognizer(), chip->pixels, FACE_CHIP_SIZE,
+							 FACE_CHIP_SIZE, FACE_CHIP_SIZE * 3, d);
+	for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)
+		sum[i] += d[i];
+}
+
 /*
  * Adds to sum the descriptor of the chip that s cuts from the picture, and
  * that of its mirror image when facerec.mirror_descriptor is on; returns
@@ -211,21 +223,16 @@ add_chip_descriptors(const RgbImage *picture, const FaceSimilarity *s,
 {
 	double		m[6];
 	RgbImage   *chip;
-	float		d[FACE_DESCRIPTOR_DIM];
-	int			added = 0;
+	int			added = 1;
 
 	face_similarity_warp(s, m);
 	chip = image_warp_affine(picture, m, FACE_CHIP_SIZE, FACE_CHIP_SIZE);
-	for (;;)
+	add_descriptor(chip, sum);
+	if (face_mirror)
 	{
-		face_recognizer_describe(face_recognizer(), chip->pixels, FACE_CHIP_SIZE,
-								 FACE_CHIP_SIZE, FACE_CHIP_SIZE * 3, d);
-		for (int i = 0; i < FACE_DESCRIPTOR_DIM; i++)
-			sum[i] += d[i];
-		added++;
-		if (!face_mirror || added == 2)
-			break;
 		mirror_chip(chip);
+		add_descriptor(chip, sum);
+		added++;
 	}
 	pfree(chip->pixels);
 	pfree(chip);
