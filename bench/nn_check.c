@@ -336,12 +336,11 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 }
 
 /*
- * The requantized variants against the float ones they stand for: the 1x1
- * layer's int16 output against nn_quantize of its float output on the same
- * quantized input, and the depthwise layer on int16 steps against it on
- * those steps as floats.  One step off where a value falls on a rounding
- * edge (a fused multiply-add may round it the other way); the padding of
- * odd channel counts zero.
+ * The requantized 1x1 layer against the float one it stands for: its
+ * int16 output against nn_quantize of its float output on the same
+ * quantized input.  One step off where a value falls on a rounding edge
+ * (a fused multiply-add may round it the other way); the padding of odd
+ * channel counts zero.
  */
 static int
 check_steps(const char *what, const int16_t *got, const float *want, size_t px, int c,
@@ -364,22 +363,18 @@ check_steps(const char *what, const int16_t *got, const float *want, size_t px, 
 }
 
 static void
-check_requantized(int ih, int iw, int cin, int cout, int s)
+check_requantized(int ih, int iw, int cin, int cout)
 {
 	const float step = 6.0f / NN_QCONV_IN_MAX;
-	NnDepthwise dw = {3, cin, s, NN_PAD_SAME, NULL, NULL};
 	NnConv		conv = {1, cin, cout, 1, NN_PAD_SAME, NULL, NULL};
-	float	   *dw_filters = random_floats((size_t) 9 * cin);
 	float	   *filters = random_floats((size_t) cin * cout);
-	float	   *bias = random_floats(cin > cout ? cin : cout);
+	float	   *bias = random_floats(cout);
 	size_t		px = (size_t) ih * iw;
 	int16_t    *qin = malloc(sizeof(int16_t) * px * NN_QROW(cin));
-	float	   *fin = malloc(sizeof(float) * px * cin);
-	float	   *want = malloc(sizeof(float) * px * (cin > cout ? cin : cout));
-	int16_t    *got = malloc(sizeof(int16_t) * px * NN_QROW(cin > cout ? cin : cout));
+	float	   *want = malloc(sizeof(float) * px * cout);
+	int16_t    *got = malloc(sizeof(int16_t) * px * NN_QROW(cout));
 	NnQTensor	in = {ih, iw, cin, qin};
 	NnQTensor	qout = {0, 0, 0, got};
-	NnTensor	fin_t = {ih, iw, cin, fin};
 	NnTensor	out = {0, 0, 0, want};
 	NnQConv		q;
 	NnError		err;
@@ -393,21 +388,7 @@ check_requantized(int ih, int iw, int cin, int cout, int s)
 			int			v = ch < cin ? rand() % (NN_QCONV_IN_MAX + 1) : 0;
 
 			qin[i * NN_QROW(cin) + ch] = v;
-			if (ch < cin)
-				fin[i * cin + ch] = v * step;
 		}
-	dw.filters = dw_filters;
-	dw.bias = bias;
-	nn_depthwise_conv2d(&dw, &fin_t, &out, NN_ACT_RELU6);
-	nn_depthwise_conv2d_requantized(&dw, &in, step, &qout, NN_ACT_RELU6, step);
-	cases++;
-	snprintf(what, sizeof(what), "depthwise requantized %dx%dx%d s%d", ih, iw, cin, s);
-	if (qout.h != out.h || qout.w != out.w || qout.c != cin)
-		bad = printf("FAIL %s: shape %dx%dx%d\n", what, qout.h, qout.w, qout.c);
-	else
-		bad = check_steps(what, got, want, (size_t) out.h * out.w, cin, step);
-	failures += bad != 0;
-
 	conv.filters = filters;
 	conv.bias = bias;
 	if (nn_qconv_prepare(&q, &conv, 6.0f, &err) != 0)
@@ -430,7 +411,120 @@ check_requantized(int ih, int iw, int cin, int cout, int s)
 		failures += bad != 0;
 	}
 	nn_qconv_free(&q);
-	free(dw_filters);
+	free(filters);
+	free(bias);
+	free(qin);
+	free(want);
+	free(got);
+}
+
+/*
+ * The integer depthwise convolution: exactly the int16 steps that scalar
+ * loops make of its quantized weights (the same exact sums, the same
+ * fmaf and clamp), with the padding of odd channel counts zero; and
+ * within what quantizing the weights (half a weight step times each
+ * input) and the output (half a step) adds to the float layer on the same
+ * input (clamped to the last output step), plus 1e-4 relative for float
+ * rounding.
+ */
+static void
+check_qdepthwise(int ih, int iw, int c, int k, int s, NnPadding p, NnActivation act,
+				 float out_step)
+{
+	const float in_step = 6.0f / NN_QCONV_IN_MAX;
+	NnDepthwise dw = {k, c, s, p, NULL, NULL};
+	float	   *filters = random_floats((size_t) k * k * c);
+	float	   *bias = random_floats(c);
+	size_t		px = (size_t) ih * iw;
+	int16_t    *qin = malloc(sizeof(int16_t) * px * NN_QROW(c));
+	float	   *fin = malloc(sizeof(float) * px * c);
+	float	   *want = malloc(sizeof(float) * px * c);
+	int16_t    *got = malloc(sizeof(int16_t) * px * NN_QROW(c));
+	NnQTensor	in = {ih, iw, c, qin};
+	NnQTensor	qout = {0, 0, 0, got};
+	NnTensor	fin_t = {ih, iw, c, fin};
+	NnTensor	fout = {0, 0, 0, want};
+	NnQDepthwise q;
+	NnError		err;
+	int			oh,
+				ow,
+				top,
+				left,
+				bad = 0;
+
+	for (size_t i = 0; i < px; i++)
+		for (int ch = 0; ch < NN_QROW(c); ch++)
+		{
+			int			v = ch < c ? rand() % (NN_QCONV_IN_MAX + 1) : 0;
+
+			qin[i * NN_QROW(c) + ch] = v;
+			if (ch < c)
+				fin[i * c + ch] = v * in_step;
+		}
+	dw.filters = filters;
+	dw.bias = bias;
+	if (nn_qdepthwise_prepare(&q, &dw, in_step, out_step, act, &err) != 0)
+	{
+		printf("FAIL qdepthwise: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	nn_qdepthwise_conv2d(&q, &in, &qout);
+	nn_depthwise_conv2d(&dw, &fin_t, &fout, act);
+	tf_geometry(ih, k, s, p, &oh, &top);
+	tf_geometry(iw, k, s, p, &ow, &left);
+	cases++;
+	if (qout.h != oh || qout.w != ow || qout.c != c)
+		bad = printf("FAIL qdepthwise: shape %dx%dx%d\n", qout.h, qout.w, qout.c);
+	for (int oy = 0; oy < oh && !bad; oy++)
+		for (int ox = 0; ox < ow && !bad; ox++)
+		{
+			size_t		o = (size_t) oy * ow + ox;
+
+			for (int ch = 0; ch < c && !bad; ch++)
+			{
+				int32_t		sum = 0;
+				double		sumx = 0,
+							bound;
+				float		v;
+				int			exact;
+
+				for (int ky = 0; ky < k; ky++)
+					for (int kx = 0; kx < k; kx++)
+					{
+						int			y = oy * s - top + ky;
+						int			x = ox * s - left + kx;
+						int			xv;
+
+						if (y < 0 || y >= ih || x < 0 || x >= iw)
+							continue;
+						xv = qin[((size_t) y * iw + x) * NN_QROW(c) + ch];
+						sum += xv * q.taps[(ky * k + kx) * c + ch];
+						sumx += xv * in_step;
+					}
+				v = fmaf((float) sum, q.mul[ch], q.add[ch]);
+				exact = (int) (v < 0 ? 0 : v > q.top ? q.top : v);
+				if (got[o * NN_QROW(c) + ch] != exact)
+					bad = printf("FAIL qdepthwise %dx%dx%d k%d s%d %s act %d: value %zu is %d, want %d\n",
+								 ih, iw, c, k, s, padding_name(p), act, o * c + ch,
+								 got[o * NN_QROW(c) + ch], exact);
+				/* half a weight step: in_step / (mul * out_step) of them per unit */
+				bound = out_step / 2 + sumx * q.mul[ch] * out_step / in_step / 2 +
+					1e-4 * (1 + fabs(want[o * c + ch]));
+				/* the output steps end at NN_QCONV_IN_MAX: clamped there */
+				v = fabs(got[o * NN_QROW(c) + ch] * out_step -
+						 fminf(want[o * c + ch], out_step * NN_QCONV_IN_MAX));
+				qworst = v / bound > qworst ? v / bound : qworst;
+				if (!bad && v > bound)
+					bad = printf("FAIL qdepthwise %dx%dx%d k%d s%d: value %zu is %g, want %g +- %g\n",
+								 ih, iw, c, k, s, o * c + ch,
+								 got[o * NN_QROW(c) + ch] * out_step, want[o * c + ch], bound);
+			}
+			if (!bad && NN_QROW(c) != c && got[o * NN_QROW(c) + c] != 0)
+				bad = printf("FAIL qdepthwise: padding of pixel %zu\n", o);
+		}
+	failures += bad != 0;
+	nn_qdepthwise_free(&q);
 	free(filters);
 	free(bias);
 	free(qin);
@@ -594,9 +688,17 @@ main(void)
 	check_depthwise_quantized(8, 9, 7, 2);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
 	/* whole and partial DW_BLOCKs and panels, odd channels, tail rows */
-	check_requantized(9, 7, 38, 40, 1);
-	check_requantized(8, 9, 7, 32, 2);
-	check_requantized(7, 6, 32, 21, 1);
+	check_requantized(9, 7, 38, 40);
+	check_requantized(8, 9, 7, 32);
+	check_requantized(7, 6, 32, 21);
+	/* integer depthwise: whole AVX2 blocks and a remainder, odd channels,
+	 * strides 1 and 2, both paddings, ReLU6 and ReLU beyond 6, 5x5, one pixel */
+	check_qdepthwise(9, 7, 38, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(8, 9, 32, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(9, 8, 7, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(9, 9, 48, 3, 2, NN_PAD_VALID, NN_ACT_RELU, 12.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(7, 6, 17, 5, 1, NN_PAD_SAME, NN_ACT_RELU, 9.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(1, 1, 64, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
 	/* any convolution in integers: 3x3 both paddings and strides, odd k*k*cin,
 	 * partial panels, several bands, a single output pixel */
 	check_qconv_dynamic(9, 8, 5, 3, 20, 1, NN_PAD_SAME, NN_ACT_RELU);

@@ -92,6 +92,7 @@ struct FaceDetector
 	BoxPredictor pred[N_PREDICTORS];
 	NnPrecision precision;
 	NnQConv		qpw[N_LAYERS];	/* pw in integers, [0] unused */
+	NnQDepthwise qdw[N_LAYERS];	/* dw in integers, on int16 maps, [0] unused */
 	NnQConv		qextra[N_EXTRA];	/* the 1x1 (even) extra layers */
 	void	   *qscratch;
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
@@ -198,7 +199,9 @@ prepare_integer_layers(FaceDetector *det, NnError *err)
 	size_t		scratch = 0;
 
 	for (int i = 1; i < N_LAYERS; i++)
-		if (prepare_integer(&det->qpw[i], &det->pw[i], &scratch, err) != 0)
+		if (prepare_integer(&det->qpw[i], &det->pw[i], &scratch, err) != 0 ||
+			nn_qdepthwise_prepare(&det->qdw[i], &det->dw[i], RELU6_STEP, RELU6_STEP,
+								  NN_ACT_RELU6, err) != 0)
 			return -1;
 	for (int i = 0; i < N_EXTRA; i += 2)
 		if (prepare_integer(&det->qextra[i], &det->extra[i], &scratch, err) != 0)
@@ -245,7 +248,10 @@ face_detector_close(FaceDetector *det)
 		return;
 	detector_buffers_free(&det->buf);
 	for (int i = 0; i < N_LAYERS; i++)
+	{
 		nn_qconv_free(&det->qpw[i]);
+		nn_qdepthwise_free(&det->qdw[i]);
+	}
 	for (int i = 0; i < N_EXTRA; i++)
 		nn_qconv_free(&det->qextra[i]);
 	free(det->qscratch);
@@ -318,8 +324,7 @@ separable(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 		NnQTensor	qx = {x->h, x->w, x->c, (int16_t *) x->data};
 
 		if (*xq)
-			nn_depthwise_conv2d_requantized(&det->dw[i], &qx, RELU6_STEP, &q,
-											NN_ACT_RELU6, RELU6_STEP);
+			nn_qdepthwise_conv2d(&det->qdw[i], &qx, &q);
 		else
 			nn_depthwise_conv2d_quantized(&det->dw[i], x, &q, NN_ACT_RELU6, RELU6_STEP);
 		*xq = !feeds_predictor(i);

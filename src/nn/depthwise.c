@@ -15,9 +15,8 @@
  *
  * The quantized variant stores each block as int16 steps (nn_quantize) for
  * an integer 1x1 convolution instead of floats: half the bytes written, and
- * no separate pass to read the floats back and quantize them.  The
- * requantized one also reads its input as int16 steps (an integer 1x1
- * layer's output): half the bytes read from the large maps.
+ * no separate pass to read the floats back and quantize them.  (Between
+ * int16 maps, qdepthwise.c does the whole layer in integers.)
  */
 #include "nn/nn.h"
 
@@ -54,26 +53,13 @@ nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
 #define DW_BLOCK 16				/* channels per block: two AVX2 registers */
 
 /*
- * The input of a depthwise layer: floats (q NULL), or int16 steps of step
- * in rows of NN_QROW(c) (f NULL).  p is its top-left tap of a pixel in
- * one of them.
- */
-typedef struct DwInput
-{
-	const float *f;
-	const int16_t *q;
-	float		step;
-} DwInput;
-
-/*
  * Channels [c0, c0 + n) of one output pixel o, from the taps [ky0, ky1) x
  * [kx0, kx1) whose top-left input pixel is p (taps outside the input are
  * already cut off; row and pixel: the input's strides in values).  n is
- * DW_BLOCK, or the last few channels.  Quantized inputs are summed as
- * steps and scaled once, before the bias.
+ * DW_BLOCK, or the last few channels.
  */
 static inline __attribute__((always_inline)) void
-dw_block(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
+dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 		 int n, int ky0, int ky1, int kx0, int kx1, NnActivation act,
 		 float *restrict o, int16_t *restrict qo, float inv)
 {
@@ -88,11 +74,8 @@ dw_block(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
 			const float *restrict f = dw->filters + ((size_t) ky * k + kx) * c + c0;
 
 			for (int j = 0; j < n; j++)
-				acc[j] += (p.q ? (float) p.q[at + j] : p.f[at + j]) * f[j];
+				acc[j] += p[at + j] * f[j];
 		}
-	if (p.q)
-		for (int j = 0; j < n; j++)
-			acc[j] *= p.step;
 	if (dw->bias)
 		for (int j = 0; j < n; j++)
 			acc[j] += dw->bias[c0 + j];
@@ -108,25 +91,23 @@ dw_block(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
  * A kernel for DW_BLOCK channels of one pixel (dw_block's arguments): into
  * o, or quantized into qo when that is not NULL.
  */
-typedef void (*DwBlockFunc) (const NnDepthwise *dw, DwInput p, size_t row,
+typedef void (*DwBlockFunc) (const NnDepthwise *dw, const float *p, size_t row,
 							 int pixel, int c0, int ky0, int ky1, int kx0,
 							 int kx1, NnActivation act, float *o, int16_t *qo,
 							 float inv);
 
 /*
- * out's shape is set; the input is in->data's floats or, when qin is not
- * NULL, qin's steps of in_step; the float output goes to out->data, or
- * when qout is not NULL quantized to qout (rows of NN_QROW(c))
+ * out's shape is set; the float output goes to out->data, or when qout is
+ * not NULL quantized to qout (rows of NN_QROW(c))
  */
 static inline __attribute__((always_inline)) void
-dw_run(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
-	   float in_step, NnTensor *out, NnActivation act, int16_t *qout,
-	   float inv, DwBlockFunc block)
+dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+	   NnActivation act, int16_t *qout, float inv, DwBlockFunc block)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
 	const int	s = dw->stride;
-	const int	pixel = qin ? NN_QROW(c) : c;
+	const int	pixel = c;
 	const size_t row = (size_t) in->w * pixel;
 	const int	top = nn_pad_before(in->h, out->h, k, s, dw->padding);
 	const int	left = nn_pad_before(in->w, out->w, k, s, dw->padding);
@@ -144,7 +125,7 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
 			const int	kx0 = ix < 0 ? -ix : 0;
 			const int	kx1 = ix + k > in->w ? in->w - ix : k;
 			const size_t at = (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * pixel;
-			DwInput		p = {qin ? NULL : in->data + at, qin ? qin + at : NULL, in_step};
+			const float *p = in->data + at;
 			float	   *o = qout ? NULL : dst + ((size_t) oy * out->w + ox) * c;
 			int16_t    *qo = qout ? qout + ((size_t) oy * out->w + ox) * NN_QROW(c) : NULL;
 			int			c0 = 0;
@@ -162,29 +143,13 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
 #if defined(__x86_64__)
 #define AVX2 __attribute__((target("avx2,fma")))
 
-/* 16 channels of input at x: floats, or int16 steps (unscaled) */
-static inline __attribute__((always_inline)) AVX2 void
-dw_load16(DwInput p, size_t at, __m256 *lo, __m256 *hi)
-{
-	if (p.q)
-	{
-		__m256i		v = _mm256_loadu_si256((const __m256i *) (p.q + at));
-
-		*lo = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v)));
-		*hi = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1)));
-		return;
-	}
-	*lo = _mm256_loadu_ps(p.f + at);
-	*hi = _mm256_loadu_ps(p.f + at + 8);
-}
-
 /*
  * The taps [ky0, ky1) x [kx0, kx1) of a k x k kernel into lo and hi (16
  * channels from c0), in (ky, kx) order; with constant bounds the loops
  * unroll.
  */
 static inline __attribute__((always_inline)) AVX2 void
-dw_taps_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
+dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 			 int k, int ky0, int ky1, int kx0, int kx1, __m256 *lo, __m256 *hi)
 {
 	const int	c = dw->c;
@@ -193,12 +158,10 @@ dw_taps_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
 		for (int kx = kx0; kx < kx1; kx++)
 		{
 			const float *f = dw->filters + ((size_t) ky * k + kx) * c + c0;
-			__m256		xlo,
-						xhi;
+			const float *x = p + (ky - ky0) * row + (size_t) (kx - kx0) * pixel + c0;
 
-			dw_load16(p, (ky - ky0) * row + (size_t) (kx - kx0) * pixel + c0, &xlo, &xhi);
-			*lo = _mm256_fmadd_ps(xlo, _mm256_loadu_ps(f), *lo);
-			*hi = _mm256_fmadd_ps(xhi, _mm256_loadu_ps(f + 8), *hi);
+			*lo = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(f), *lo);
+			*hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(f + 8), *hi);
 		}
 }
 
@@ -208,7 +171,7 @@ dw_taps_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
  * MobileNet's) has its nine taps unrolled.
  */
 static inline __attribute__((always_inline)) AVX2 void
-dw_block_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
+dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o,
 			  int16_t *qo, float inv)
 {
@@ -220,11 +183,6 @@ dw_block_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
 		dw_taps_avx2(dw, p, row, pixel, c0, 3, 0, 3, 0, 3, &lo, &hi);
 	else
 		dw_taps_avx2(dw, p, row, pixel, c0, dw->k, ky0, ky1, kx0, kx1, &lo, &hi);
-	if (p.q)
-	{
-		lo = _mm256_mul_ps(lo, _mm256_set1_ps(p.step));
-		hi = _mm256_mul_ps(hi, _mm256_set1_ps(p.step));
-	}
 	if (dw->bias)
 	{
 		lo = _mm256_add_ps(lo, _mm256_loadu_ps(dw->bias + c0));
@@ -258,39 +216,25 @@ dw_block_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel, int c0,
 	_mm256_storeu_ps(o + c0 + 8, hi);
 }
 
-/* the block kernels for float and for quantized inputs */
 AVX2 static void
-dw_block_float_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel,
+dw_block_float_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel,
 					int c0, int ky0, int ky1, int kx0, int kx1,
 					NnActivation act, float *o, int16_t *qo, float inv)
 {
-	p.q = NULL;
 	dw_block_avx2(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
 }
 
 AVX2 static void
-dw_block_q_avx2(const NnDepthwise *dw, DwInput p, size_t row, int pixel,
-				int c0, int ky0, int ky1, int kx0, int kx1,
-				NnActivation act, float *o, int16_t *qo, float inv)
+dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+			NnActivation act, int16_t *qout, float inv)
 {
-	dw_block_avx2(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
-}
-
-AVX2 static void
-dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
-			float in_step, NnTensor *out, NnActivation act, int16_t *qout,
-			float inv)
-{
-	if (qin)
-		dw_run(dw, in, qin, in_step, out, act, qout, inv, dw_block_q_avx2);
-	else
-		dw_run(dw, in, NULL, 0, out, act, qout, inv, dw_block_float_avx2);
+	dw_run(dw, in, out, act, qout, inv, dw_block_float_avx2);
 }
 #endif
 
 /* the whole blocks on CPUs without AVX2 */
 static void
-dw_block_baseline(const NnDepthwise *dw, DwInput p, size_t row, int pixel,
+dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row, int pixel,
 				  int c0, int ky0, int ky1, int kx0, int kx1, NnActivation act,
 				  float *o, int16_t *qo, float inv)
 {
@@ -298,22 +242,18 @@ dw_block_baseline(const NnDepthwise *dw, DwInput p, size_t row, int pixel,
 }
 
 static void
-dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
-				float in_step, NnTensor *out, NnActivation act, int16_t *qout,
-				float inv)
+dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+				NnActivation act, int16_t *qout, float inv)
 {
-	dw_run(dw, in, qin, in_step, out, act, qout, inv, dw_block_baseline);
+	dw_run(dw, in, out, act, qout, inv, dw_block_baseline);
 }
 
 /*
- * out = act(depthwise(in) + bias), in's shape from in (its data when qin
- * is NULL, else qin's steps of in_step), into out->data or quantized into
- * qout
+ * out = act(depthwise(in) + bias), into out->data or quantized into qout
  */
 static void
-depthwise(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
-		  float in_step, NnTensor *out, NnActivation act, int16_t *qout,
-		  float inv)
+depthwise(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
+		  NnActivation act, int16_t *qout, float inv)
 {
 	out->h = nn_out_size(in->h, dw->k, dw->stride, dw->padding);
 	out->w = nn_out_size(in->w, dw->k, dw->stride, dw->padding);
@@ -321,18 +261,18 @@ depthwise(const NnDepthwise *dw, const NnTensor *in, const int16_t *qin,
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 	{
-		dw_run_avx2(dw, in, qin, in_step, out, act, qout, inv);
+		dw_run_avx2(dw, in, out, act, qout, inv);
 		return;
 	}
 #endif
-	dw_run_baseline(dw, in, qin, in_step, out, act, qout, inv);
+	dw_run_baseline(dw, in, out, act, qout, inv);
 }
 
 void
 nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 					NnActivation act)
 {
-	depthwise(dw, in, NULL, 0, out, act, NULL, 0);
+	depthwise(dw, in, out, act, NULL, 0);
 }
 
 void
@@ -341,21 +281,7 @@ nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
 {
 	NnTensor	shape = {0, 0, 0, NULL};
 
-	depthwise(dw, in, NULL, 0, &shape, act, out->data, 1.0f / step);
-	out->h = shape.h;
-	out->w = shape.w;
-	out->c = shape.c;
-}
-
-void
-nn_depthwise_conv2d_requantized(const NnDepthwise *dw, const NnQTensor *in,
-								float in_step, NnQTensor *out, NnActivation act,
-								float step)
-{
-	NnTensor	shape_in = {in->h, in->w, in->c, NULL};
-	NnTensor	shape = {0, 0, 0, NULL};
-
-	depthwise(dw, &shape_in, in->data, in_step, &shape, act, out->data, 1.0f / step);
+	depthwise(dw, in, &shape, act, out->data, 1.0f / step);
 	out->h = shape.h;
 	out->w = shape.w;
 	out->c = shape.c;

@@ -240,13 +240,36 @@ extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor 
 										  float step);
 
 /*
- * The same on an input quantized in steps of in_step (each value read as
- * data * in_step), e.g. an nn_qconv2d_requantized output.
+ * A depthwise convolution in 16-bit integers (qdepthwise.c) between int16
+ * maps: the input in steps of in_step (an NnQTensor: steps in [0,
+ * NN_QCONV_IN_MAX]), the output act(depthwise + bias), act NN_ACT_RELU or
+ * NN_ACT_RELU6, stored in steps of out_step as nn_quantize would; exact
+ * int32 sums.  Prepared once from a bound NnDepthwise (weights quantized
+ * per channel; the arrays are this struct's own).
  */
-extern void nn_depthwise_conv2d_requantized(const NnDepthwise *dw,
-											const NnQTensor *in, float in_step,
-											NnQTensor *out, NnActivation act,
-											float step);
+typedef struct NnQDepthwise
+{
+	int			k;				/* the NnDepthwise's kernel, channels, stride, padding */
+	int			c;
+	int			stride;
+	NnPadding	padding;
+	int16_t    *taps;			/* [k * k][c]: quantized weights */
+	int16_t    *packed;			/* the same for the AVX2 kernel, see qdepthwise.c */
+	int16_t    *zeros;			/* [NN_QROW(c)]: what taps over the padding read */
+	float	   *mul;			/* [c]: in_step / weight step / out_step */
+	float	   *add;			/* [c]: bias / out_step + 0.5 (rounding) */
+	float		top;			/* largest output (+0.5): IN_MAX or ReLU6's 6 */
+} NnQDepthwise;
+
+/* Quantize dw's weights for those steps and act; -1 with err set */
+extern int	nn_qdepthwise_prepare(NnQDepthwise *q, const NnDepthwise *dw,
+								  float in_step, float out_step,
+								  NnActivation act, NnError *err);
+extern void nn_qdepthwise_free(NnQDepthwise *q);
+
+/* out = act(depthwise(in) + bias) in steps; sets out's shape; no aliasing */
+extern void nn_qdepthwise_conv2d(const NnQDepthwise *q, const NnQTensor *in,
+								 NnQTensor *out);
 
 /* x[i] = act(x[i]) for n values */
 extern void nn_activate(float *x, size_t n, NnActivation act);
