@@ -276,25 +276,36 @@ fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 
 /*
  * Add a link from node at tid to newtid (vector newvec), pruning if full.
- * Returns whether the link is there afterwards.
+ * The vectors of the list's links come from the codes the insert's search
+ * kept (seen) where it visited them, from their pages otherwise.  Returns
+ * whether the link is there afterwards.
  */
 static bool
-add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
+add_backlink(Relation index, const FgShape *shape, FgSeen *seen, ItemPointer tid,
 			 ItemPointerData newtid, const float *newvec, bool building)
 {
 	int			R = shape->max_links;
 	ItemPointerData *old = palloc(sizeof(ItemPointerData) * R);
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * (R + 1));
+	ItemPointerData *unseen = palloc(sizeof(ItemPointerData) * R);
+	int		   *unseen_at = palloc(sizeof(int) * R);
 	float	   *vec = palloc(sizeof(float) * shape->dim);
 	float	   *vecs = palloc(sizeof(float) * shape->dim * (R + 1));
 	FgCandidate *cand = palloc(sizeof(FgCandidate) * (R + 1));
 	bool		linked = false;
 	bool		handed = true;
 
+	/* a list with room (or with the link already): one exclusive lock */
+	if (fg_add_link(index, shape, tid, newtid, false, NULL, building))
+	{
+		linked = true;
+		goto done;
+	}
 	for (int attempt = 0; attempt < FG_BACKLINK_RETRIES; attempt++)
 	{
 		int			nold;
 		int			n = 0;
+		int			nunseen = 0;
 		int			nlinks;
 		bool		kept_new = false;
 
@@ -321,15 +332,28 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 		}
 
 		/* full: prune old links plus the new one */
-		fg_prefetch_nodes(index, shape, old, nold);
 		for (int i = 0; i < nold; i++)
 		{
 			bool		live;
 
-			fg_read_vector(index, shape, &old[i], vecs + (Size) n * shape->dim, &live);
 			cand[n].tid = old[i];
-			cand[n].deleted = !live;
+			if (fg_seen_vector(seen, &old[i], vecs + (Size) n * shape->dim, &live))
+				cand[n].deleted = !live;
+			else
+			{
+				unseen[nunseen] = old[i];
+				unseen_at[nunseen++] = n;
+			}
 			n++;
+		}
+		fg_prefetch_nodes(index, shape, unseen, nunseen);
+		for (int i = 0; i < nunseen; i++)
+		{
+			bool		live;
+
+			fg_read_vector(index, shape, &unseen[i],
+						   vecs + (Size) unseen_at[i] * shape->dim, &live);
+			cand[unseen_at[i]].deleted = !live;
 		}
 		memcpy(vecs + (Size) n * shape->dim, newvec, sizeof(float) * shape->dim);
 		cand[n].tid = newtid;
@@ -366,6 +390,8 @@ add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
 done:
 	pfree(old);
 	pfree(links);
+	pfree(unseen);
+	pfree(unseen_at);
 	pfree(vec);
 	pfree(vecs);
 	pfree(cand);
@@ -386,6 +412,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	ItemPointerData self;
 	FgQuery		q;
 	FgCandidate *cands;
+	FgSeen	   *seen;
 	float	   *vecs;
 	int			ncand;
 	ItemPointerData *links;
@@ -427,7 +454,8 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	}
 
 	fg_prepare_query(&q, shape, vec);
-	cands = fg_search(index, &q, entry, shape->ef_construction, true, &vecs, &ncand);
+	cands = fg_search_seen(index, &q, entry, shape->ef_construction, &seen, &ncand);
+	vecs = fg_seen_candidates(seen, cands, ncand);
 	links = palloc(sizeof(ItemPointerData) * shape->max_links);
 	ItemPointerSetInvalid(&self);
 	/*
@@ -442,7 +470,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 		bool		linked = false;
 
 		for (int i = 0; i < nlinks; i++)
-			linked |= add_backlink(index, shape, &links[i], self, vec, building);
+			linked |= add_backlink(index, shape, seen, &links[i], self, vec, building);
 		/* every neighbour pruned us away: the nearest must keep a link */
 		if (!linked && nlinks > 0)
 		{
@@ -457,6 +485,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	if (!building)
 		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
 	pfree(cands);
+	fg_seen_free(seen);
 	pfree(vecs);
 	pfree(links);
 	pfree(node);
