@@ -178,8 +178,8 @@ node_in_page(Page page, ItemPointer tid)
  * memory latencies overlap one another instead of adding up: for each, in
  * the buffer that last held its page (fg_buffer_hint), the buffer
  * descriptor (which pinning and locking touch), the page header and line
- * pointer, and the node's header and code.  The node's place is computed,
- * not read from its line pointer (which would be a dependent miss): nodes
+ * pointer, and the whole node (header, links, code).  The node's place is
+ * computed, not read from its line pointer (a dependent miss): nodes
  * all have one size and are only ever appended to a page (PageAddItem) or
  * rewritten in place, so node k starts k node sizes below the special
  * space.  All this is unlocked and unpinned, only hints: the buffer may
@@ -205,9 +205,8 @@ fg_prefetch_nodes(Relation index, const FgShape *shape, const ItemPointerData *t
 		__builtin_prefetch(GetBufferDescriptor(buf - 1));
 		__builtin_prefetch(page);
 		__builtin_prefetch(PageGetItemId((Page) page, off));
-		__builtin_prefetch(node);
-		__builtin_prefetch(node + shape->code_off);
-		__builtin_prefetch(node + shape->code_off + 64);
+		for (Size b = 0; b < shape->node_size; b += 64)
+			__builtin_prefetch(node + b);
 		__builtin_prefetch(node + shape->node_size - 1);
 	}
 }
@@ -538,6 +537,7 @@ fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	int			R = shape->max_links;
 	FgWalk		w;
 	ItemPointerData *fresh = palloc(sizeof(ItemPointerData) * R);
+	ItemPointerData *ahead = palloc(sizeof(ItemPointerData) * R);
 	FgCandidate *result;
 
 	w.index = index;
@@ -575,6 +575,25 @@ fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 		/* neighbours on one page are visited under one pin and lock */
 		sort_by_block(fresh, nnew);
 		fg_prefetch_nodes(index, shape, fresh, nnew);
+		/*
+		 * The candidate to expand next is most often the one now at the top
+		 * of todo: its unseen neighbours start loading while this batch is
+		 * visited (the set is only read here, not changed).
+		 */
+		if (w.todo.n > 0)
+		{
+			int			c2 = w.todo.items[0].item;
+			int			nahead = 0;
+
+			links = w.links + (Size) c2 * R;
+			for (int i = 0; i < w.nlinks[c2]; i++)
+			{
+				fg_link_unpack(links[i], &ahead[nahead]);
+				if (links[i] != 0 && w.seen->keys[seen_slot(w.seen, links[i])] == 0)
+					nahead++;
+			}
+			fg_prefetch_nodes(index, shape, ahead, nahead);
+		}
 		for (int i = 0; i < nnew;)
 		{
 			int			j = i + 1;
@@ -601,6 +620,7 @@ fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	pfree(w.links);
 	pfree(w.nlinks);
 	pfree(fresh);
+	pfree(ahead);
 	pfree(w.todo.items);
 	pfree(w.best.items);
 	return result;
