@@ -665,6 +665,14 @@ fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
 	return result;
 }
 
+/* ItemPointerEquals, inlined: it runs for every pair the prune compares */
+static inline bool
+same_tid(const ItemPointerData *a, const ItemPointerData *b)
+{
+	return ItemPointerGetBlockNumberNoCheck(a) == ItemPointerGetBlockNumberNoCheck(b) &&
+		ItemPointerGetOffsetNumberNoCheck(a) == ItemPointerGetOffsetNumberNoCheck(b);
+}
+
 /*
  * Robust prune: from candidates sorted by distance to a node (with their
  * vectors), keep each one that is not alpha-dominated by one already kept,
@@ -686,7 +694,7 @@ fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int 
 	{
 		bool		ok = true;
 
-		if (cands[i].deleted || ItemPointerEquals(&cands[i].tid, &self))
+		if (cands[i].deleted || same_tid(&cands[i].tid, &self))
 			continue;
 		for (int j = 0; j < nkept && ok; j++)
 		{
@@ -695,7 +703,7 @@ fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int 
 												vecs + (Size) kept[j] * shape->dim,
 												shape->dim);
 
-			if (ItemPointerEquals(&cands[i].tid, &cands[kept[j]].tid) ||
+			if (same_tid(&cands[i].tid, &cands[kept[j]].tid) ||
 				factor * dij <= cands[i].dist)
 				ok = false;
 		}
@@ -707,10 +715,10 @@ fg_select_neighbours(const FgShape *shape, FgCandidate *cands, float *vecs, int 
 	/* fill: the nearest of the pruned ones take the free places */
 	for (int i = 0; fill && i < n && nkept < limit; i++)
 	{
-		bool		dup = cands[i].deleted || ItemPointerEquals(&cands[i].tid, &self);
+		bool		dup = cands[i].deleted || same_tid(&cands[i].tid, &self);
 
 		for (int j = 0; j < nkept && !dup; j++)
-			dup = ItemPointerEquals(&cands[i].tid, &out[j]);
+			dup = same_tid(&cands[i].tid, &out[j]);
 		if (!dup)
 			out[nkept++] = cands[i].tid;
 	}
