@@ -244,13 +244,14 @@ seen_hash(FgLink key)
 /*
  * A set for a search of width ef: such a search visits some twenty nodes
  * per unit of width (about 21 on facegen faces at m = 16), so it starts at
- * 48 slots per unit and rarely grows.
+ * 48 slots per unit and rarely grows (the narrowest searches do: that keeps
+ * seen_grow tested).
  */
 static FgSeen *
 seen_create(int ef, const FgShape *shape, bool keep_codes)
 {
 	FgSeen	   *s = palloc(sizeof(FgSeen));
-	uint32		size = 1024;
+	uint32		size = 64;
 
 	while (size < (uint32) Min(ef, 1 << 20) * 48)
 		size *= 2;
