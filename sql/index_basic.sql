@@ -72,6 +72,12 @@ SET facerec.max_scan_tuples = 5;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY e <-> '[0,0,0]' LIMIT 50) s;
 RESET facerec.ef_search;
 RESET facerec.max_scan_tuples;
+-- a narrow beam: its visited set starts small and grows during the search;
+-- the iterative scan widens it until it has 50 distinct rows
+SET facerec.ef_search = 2;
+SELECT count(*), count(DISTINCT id) FROM
+	(SELECT id FROM pts ORDER BY e <-> '[0.3,-0.2,0.4]' LIMIT 50) s;
+RESET facerec.ef_search;
 
 -- NULL query: rows come back (in no particular order), NULL rows do not
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY e <-> NULL LIMIT 20) s;

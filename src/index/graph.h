@@ -322,6 +322,12 @@ extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
 extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
 extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
 							  int ef, bool want_vectors, float **vectors, int *ncand);
+typedef struct FgSeen FgSeen;	/* the nodes a search visited, with codes */
+extern FgCandidate *fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry,
+								   int ef, FgSeen **seen, int *ncand);
+extern bool fg_seen_vector(FgSeen *seen, ItemPointer tid, float *vec, bool *live);
+extern float *fg_seen_candidates(FgSeen *seen, FgCandidate *cands, int n);
+extern void fg_seen_free(FgSeen *seen);
 extern void fg_prefetch_nodes(Relation index, const FgShape *shape,
 							  const ItemPointerData *tids, int n);
 extern void fg_sort_candidates(FgCandidate *cands, int n);

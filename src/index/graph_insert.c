@@ -275,101 +275,278 @@ fg_add_link(Relation index, const FgShape *shape, ItemPointer from,
 }
 
 /*
- * Add a link from node at tid to newtid (vector newvec), pruning if full.
- * Returns whether the link is there afterwards.
+ * What adding a link to newtid does to the list of node tid, planned from
+ * the list as read under a share lock, before anything is written.
  */
-static bool
-add_backlink(Relation index, const FgShape *shape, ItemPointer tid,
-			 ItemPointerData newtid, const float *newvec, bool building)
+typedef enum FgBackKind
+{
+	FG_BACK_GONE,				/* the node was freed: nothing to do */
+	FG_BACK_PRESENT,			/* the link is there already */
+	FG_BACK_ROOM,				/* the list has room: append */
+	FG_BACK_PRUNED,				/* full, and its prune drops the new link */
+	FG_BACK_REPLACE				/* full: old becomes links, once newtid took
+								 * over the links in hand */
+} FgBackKind;
+
+typedef struct FgBackPlan
+{
+	FgBackKind	kind;
+	ItemPointerData *old;		/* the list as read */
+	int			nold;
+	ItemPointerData *links;		/* REPLACE: the pruned list, with newtid */
+	int			nlinks;
+	ItemPointerData *hand;		/* REPLACE: live targets the prune drops */
+	int			nhand;
+} FgBackPlan;
+
+static void
+plan_init(FgBackPlan *plan, const FgShape *shape)
+{
+	plan->old = palloc(sizeof(ItemPointerData) * shape->max_links);
+	plan->links = palloc(sizeof(ItemPointerData) * (shape->max_links + 1));
+	plan->hand = palloc(sizeof(ItemPointerData) * shape->max_links);
+}
+
+static void
+plan_free(FgBackPlan *plan)
+{
+	pfree(plan->old);
+	pfree(plan->links);
+	pfree(plan->hand);
+}
+
+/*
+ * Plan the link from node at tid to newtid (vector newvec): read the list,
+ * and when it is full, prune it with newtid.  The vectors of the list's
+ * links come from the codes the insert's search kept (seen) where it
+ * visited them, from their pages otherwise.  newtid need not exist yet.
+ */
+static void
+plan_backlink(Relation index, const FgShape *shape, FgSeen *seen, ItemPointer tid,
+			  ItemPointerData newtid, const float *newvec, FgBackPlan *plan)
 {
 	int			R = shape->max_links;
-	ItemPointerData *old = palloc(sizeof(ItemPointerData) * R);
-	ItemPointerData *links = palloc(sizeof(ItemPointerData) * (R + 1));
+	ItemPointerData *unseen = palloc(sizeof(ItemPointerData) * R);
+	int		   *unseen_at = palloc(sizeof(int) * R);
 	float	   *vec = palloc(sizeof(float) * shape->dim);
 	float	   *vecs = palloc(sizeof(float) * shape->dim * (R + 1));
 	FgCandidate *cand = palloc(sizeof(FgCandidate) * (R + 1));
-	bool		linked = false;
-	bool		handed = true;
+	int			n = 0;
+	int			nunseen = 0;
+	bool		kept_new = false;
 
+	plan->nlinks = plan->nhand = 0;
+	if (!fg_read_links(index, shape, tid, plan->old, &plan->nold, vec))
+	{
+		plan->kind = FG_BACK_GONE;
+		goto done;
+	}
+	for (int i = 0; i < plan->nold; i++)
+	{
+		if (ItemPointerEquals(&plan->old[i], &newtid))
+		{
+			plan->kind = FG_BACK_PRESENT;
+			goto done;
+		}
+	}
+	if (plan->nold < R)
+	{
+		plan->kind = FG_BACK_ROOM;
+		goto done;
+	}
+
+	/* full: prune old links plus the new one */
+	for (int i = 0; i < plan->nold; i++)
+	{
+		bool		live;
+
+		cand[n].tid = plan->old[i];
+		if (fg_seen_vector(seen, &plan->old[i], vecs + (Size) n * shape->dim, &live))
+			cand[n].deleted = !live;
+		else
+		{
+			unseen[nunseen] = plan->old[i];
+			unseen_at[nunseen++] = n;
+		}
+		n++;
+	}
+	fg_prefetch_nodes(index, shape, unseen, nunseen);
+	for (int i = 0; i < nunseen; i++)
+	{
+		bool		live;
+
+		fg_read_vector(index, shape, &unseen[i],
+					   vecs + (Size) unseen_at[i] * shape->dim, &live);
+		cand[unseen_at[i]].deleted = !live;
+	}
+	memcpy(vecs + (Size) n * shape->dim, newvec, sizeof(float) * shape->dim);
+	cand[n].tid = newtid;
+	cand[n].deleted = false;
+	n++;
+	plan->nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, plan->links);
+	for (int i = 0; i < plan->nlinks; i++)
+		kept_new |= ItemPointerEquals(&plan->links[i], &newtid);
+	plan->kind = kept_new ? FG_BACK_REPLACE : FG_BACK_PRUNED;
+
+	/*
+	 * The new node pushes links out.  Their targets may have no other way
+	 * in, so the new node (which is near) takes them over first.
+	 */
+	for (int i = 0; kept_new && i < plan->nold; i++)
+	{
+		bool		kept = cand[i].deleted;
+
+		for (int j = 0; j < plan->nlinks && !kept; j++)
+			kept = ItemPointerEquals(&plan->old[i], &plan->links[j]);
+		if (!kept)
+			plan->hand[plan->nhand++] = plan->old[i];
+	}
+done:
+	pfree(unseen);
+	pfree(unseen_at);
+	pfree(vec);
+	pfree(vecs);
+	pfree(cand);
+}
+
+/*
+ * Add a link from node at tid to newtid (which exists), pruning if full;
+ * the list is reread and the step retried when it changed meanwhile.
+ * Returns whether the link is there afterwards.
+ */
+static bool
+add_backlink(Relation index, const FgShape *shape, FgSeen *seen, ItemPointer tid,
+			 ItemPointerData newtid, const float *newvec, bool building)
+{
+	FgBackPlan	plan;
+	bool		linked = false;
+
+	/* a list with room (or with the link already): one exclusive lock */
+	if (fg_add_link(index, shape, tid, newtid, false, NULL, building))
+		return true;
+	plan_init(&plan, shape);
 	for (int attempt = 0; attempt < FG_BACKLINK_RETRIES; attempt++)
 	{
-		int			nold;
-		int			n = 0;
-		int			nlinks;
-		bool		kept_new = false;
+		bool		handed = true;
 
-		if (!fg_read_links(index, shape, tid, old, &nold, vec))
+		plan_backlink(index, shape, seen, tid, newtid, newvec, &plan);
+		if (plan.kind == FG_BACK_GONE || plan.kind == FG_BACK_PRUNED)
 			break;
-		for (int i = 0; i < nold; i++)
+		if (plan.kind == FG_BACK_PRESENT)
 		{
-			if (ItemPointerEquals(&old[i], &newtid))
-			{
-				linked = true;
-				goto done;
-			}
-		}
-		if (nold < R)
-		{
-			memcpy(links, old, sizeof(ItemPointerData) * nold);
-			links[nold] = newtid;
-			if (fg_replace_links(index, shape, tid, old, nold, links, nold + 1, building))
-			{
-				linked = true;
-				break;
-			}
-			continue;
-		}
-
-		/* full: prune old links plus the new one */
-		fg_prefetch_nodes(index, shape, old, nold);
-		for (int i = 0; i < nold; i++)
-		{
-			bool		live;
-
-			fg_read_vector(index, shape, &old[i], vecs + (Size) n * shape->dim, &live);
-			cand[n].tid = old[i];
-			cand[n].deleted = !live;
-			n++;
-		}
-		memcpy(vecs + (Size) n * shape->dim, newvec, sizeof(float) * shape->dim);
-		cand[n].tid = newtid;
-		cand[n].deleted = false;
-		n++;
-		nlinks = fg_prune_links(shape, tid, vec, cand, vecs, n, true, links);
-		for (int i = 0; i < nlinks; i++)
-			kept_new |= ItemPointerEquals(&links[i], &newtid);
-		if (!kept_new)
+			linked = true;
 			break;
-
-		/*
-		 * The new node pushes a link out.  Its target may have no other way
-		 * in, so the new node (which is near) takes it over first; when it
-		 * has no room for it, the list stays as it is.
-		 */
-		for (int i = 0; i < nold && handed; i++)
-		{
-			bool		kept = cand[i].deleted;
-
-			for (int j = 0; j < nlinks && !kept; j++)
-				kept = ItemPointerEquals(&old[i], &links[j]);
-			if (!kept)
-				handed = fg_add_link(index, shape, &newtid, old[i], false, NULL, building);
 		}
+		if (plan.kind == FG_BACK_ROOM)
+		{
+			memcpy(plan.links, plan.old, sizeof(ItemPointerData) * plan.nold);
+			plan.links[plan.nold] = newtid;
+			plan.nlinks = plan.nold + 1;
+		}
+		/* when the new node has no room for a handed link, the list stays */
+		for (int i = 0; i < plan.nhand && handed; i++)
+			handed = fg_add_link(index, shape, &newtid, plan.hand[i], false, NULL, building);
 		if (!handed)
 			break;
-		if (fg_replace_links(index, shape, tid, old, nold, links, nlinks, building))
+		if (fg_replace_links(index, shape, tid, plan.old, plan.nold, plan.links,
+							 plan.nlinks, building))
 		{
 			linked = true;
 			break;
 		}
 	}
-done:
-	pfree(old);
-	pfree(links);
-	pfree(vec);
-	pfree(vecs);
-	pfree(cand);
+	plan_free(&plan);
 	return linked;
+}
+
+/*
+ * Take over a link into the new node's list before it is written, as
+ * fg_add_link would on the page: true when the link is there afterwards.
+ */
+static bool
+node_take_link(const FgShape *shape, FgNode node, ItemPointer to)
+{
+	FgLink		link = fg_link_pack(to);
+
+	for (int i = 0; i < node->nlinks; i++)
+	{
+		if (FgNodeLinks(node)[i] == link)
+			return true;
+	}
+	if (node->nlinks >= shape->max_links)
+		return false;
+	FgNodeLinks(node)[node->nlinks++] = link;
+	return true;
+}
+
+/*
+ * Link a new node (not yet placed) and its nlinks neighbours both ways:
+ * plan every back-link first, so that the links the neighbours' prunes hand
+ * over to the new node are in it when it is written (one WAL record for
+ * them all, instead of one each), then place it and write the neighbours'
+ * lists; a list that changed since it was planned (a concurrent insert)
+ * goes through add_backlink.  The order of the writes keeps the rule of
+ * add_backlink: a handed-over target is linked from the new node before the
+ * neighbour drops it.
+ */
+static void
+place_and_link(Relation index, const FgShape *shape, FgSeen *seen, FgNode node,
+			   const float *vec, ItemPointerData *links, int nlinks, bool building)
+{
+	FgBackPlan *plans = palloc(sizeof(FgBackPlan) * Max(nlinks, 1));
+	ItemPointerData pending;
+	ItemPointerData self;
+	bool		linked = false;
+
+	/* stands for the new node in the plans: no node lives in the meta page */
+	ItemPointerSet(&pending, FG_METAPAGE_BLKNO, FirstOffsetNumber);
+	for (int i = 0; i < nlinks; i++)
+	{
+		plan_init(&plans[i], shape);
+		plan_backlink(index, shape, seen, &links[i], pending, vec, &plans[i]);
+		for (int j = 0; plans[i].kind == FG_BACK_REPLACE && j < plans[i].nhand; j++)
+		{
+			/* no room for a handed link: that list stays as it is */
+			if (!node_take_link(shape, node, &plans[i].hand[j]))
+				plans[i].kind = FG_BACK_PRUNED;
+		}
+	}
+	self = place_node(index, shape, node, building, InvalidBuffer);
+
+	for (int i = 0; i < nlinks; i++)
+	{
+		FgBackPlan *plan = &plans[i];
+		bool		done = false;
+
+		if (plan->kind == FG_BACK_ROOM)
+			done = fg_add_link(index, shape, &links[i], self, false, NULL, building);
+		else if (plan->kind == FG_BACK_REPLACE)
+		{
+			for (int j = 0; j < plan->nlinks; j++)
+			{
+				if (ItemPointerEquals(&plan->links[j], &pending))
+					plan->links[j] = self;
+			}
+			done = fg_replace_links(index, shape, &links[i], plan->old, plan->nold,
+									plan->links, plan->nlinks, building);
+		}
+		/* else pruned away (or the neighbour was freed): no link */
+		if (!done && (plan->kind == FG_BACK_ROOM || plan->kind == FG_BACK_REPLACE))
+			done = add_backlink(index, shape, seen, &links[i], self, vec, building);
+		linked |= done;
+		plan_free(plan);
+	}
+
+	/* every neighbour pruned us away: the nearest must keep a link */
+	if (!linked && nlinks > 0)
+	{
+		ItemPointerData displaced;
+
+		fg_add_link(index, shape, &links[0], self, true, &displaced, building);
+		if (ItemPointerIsValid(&displaced))
+			fg_add_link(index, shape, &self, displaced, false, NULL, building);
+	}
+	pfree(plans);
 }
 
 /*
@@ -386,6 +563,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	ItemPointerData self;
 	FgQuery		q;
 	FgCandidate *cands;
+	FgSeen	   *seen;
 	float	   *vecs;
 	int			ncand;
 	ItemPointerData *links;
@@ -427,7 +605,8 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	}
 
 	fg_prepare_query(&q, shape, vec);
-	cands = fg_search(index, &q, entry, shape->ef_construction, true, &vecs, &ncand);
+	cands = fg_search_seen(index, &q, entry, shape->ef_construction, &seen, &ncand);
+	vecs = fg_seen_candidates(seen, cands, ncand);
 	links = palloc(sizeof(ItemPointerData) * shape->max_links);
 	ItemPointerSetInvalid(&self);
 	/*
@@ -436,27 +615,12 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	 */
 	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, shape->m, false, links);
 	fg_node_set_links(node, links, nlinks);
-	self = place_node(index, shape, node, building, InvalidBuffer);
-
-	{
-		bool		linked = false;
-
-		for (int i = 0; i < nlinks; i++)
-			linked |= add_backlink(index, shape, &links[i], self, vec, building);
-		/* every neighbour pruned us away: the nearest must keep a link */
-		if (!linked && nlinks > 0)
-		{
-			ItemPointerData displaced;
-
-			fg_add_link(index, shape, &links[0], self, true, &displaced, building);
-			if (ItemPointerIsValid(&displaced))
-				fg_add_link(index, shape, &self, displaced, false, NULL, building);
-		}
-	}
+	place_and_link(index, shape, seen, node, vec, links, nlinks, building);
 
 	if (!building)
 		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
 	pfree(cands);
+	fg_seen_free(seen);
 	pfree(vecs);
 	pfree(links);
 	pfree(node);
