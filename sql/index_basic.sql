@@ -61,11 +61,14 @@ SELECT count(*) AS not_found FROM pts p WHERE e IS NOT NULL AND NOT EXISTS
 	(SELECT 1 FROM (SELECT id FROM pts ORDER BY e <-> p.e LIMIT 1) s WHERE s.id = p.id);
 
 -- filtered: 1% of the rows match, the iterative scan still gives 10
+-- (a beam of 600 holds fewer than 10 of them; the default may be wider)
+SET facerec.ef_search = 600;
 SELECT count(*) FROM (SELECT id FROM pts WHERE grp = 42 ORDER BY e <-> '[0,0,0]' LIMIT 10) s;
 SET facerec.iterative_scan = off;
 SELECT count(*) < 10 AS fewer_without_iteration
 	FROM (SELECT id FROM pts WHERE grp = 42 ORDER BY e <-> '[0,0,0]' LIMIT 10) s;
 RESET facerec.iterative_scan;
+RESET facerec.ef_search;
 -- the bound: one beam of 5 and no wider
 SET facerec.ef_search = 5;
 SET facerec.max_scan_tuples = 5;

@@ -32,7 +32,7 @@ index_init(void)
 	DefineCustomIntVariable("facerec.ef_search",
 							"Beam width of face_graph index searches.",
 							"Larger finds more of the true nearest neighbours, slower.",
-							&fg_ef_search, FG_DEFAULT_EF_SEARCH, 1, 1000,
+							&fg_ef_search, FG_DEFAULT_EF_SEARCH, 1, FG_MAX_EF_SEARCH,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.iterative_scan",
 							 "Let face_graph scans widen their search when a filter rejects rows.",

@@ -123,7 +123,35 @@ fg_reach_mark(FgReach *r, ItemPointer from)
 	pfree(stack);
 }
 
-/* one round of fg_reconnect; returns how many nodes it linked */
+/*
+ * Link node u (reach index i, unreachable) from the reachable node c; with
+ * force, even when c's list is full: c's last link d then gives way and
+ * goes to u (u's own last link giving way in turn when u is full), so the
+ * path c -> u -> d replaces the edge c -> d.  Whatever the entry reached
+ * before it still reaches (u was unreachable, so no reachable node needed
+ * the link that u gives up), and now u too.  Whether c links to u.
+ */
+static bool
+link_from(Relation index, const FgShape *shape, ItemPointer c, ItemPointer u,
+		  bool force, bool building)
+{
+	ItemPointerData displaced;
+
+	if (!fg_add_link(index, shape, c, *u, force, &displaced, building))
+		return false;
+	if (ItemPointerIsValid(&displaced))
+		fg_add_link(index, shape, u, displaced, true, NULL, building);
+	return true;
+}
+
+/*
+ * One round of fg_reconnect; returns how many nodes it linked.  The round
+ * works on the links as loaded at its start: a node it links is marked
+ * reached along its loaded links, which may since have given way, so a
+ * later node of the round may be linked from a node that is not really
+ * reachable any more (the next round sees it).  The first link of a round
+ * comes from a really reachable node, so every round reaches more nodes.
+ */
 static int
 reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, bool building)
 {
@@ -138,6 +166,7 @@ reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, boo
 		FgCandidate *cands;
 		int			ncand;
 		bool		live;
+		bool		done = false;
 
 		if (r->reached[i] || r->deleted[i])
 			continue;
@@ -150,32 +179,29 @@ reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, boo
 
 		/*
 		 * The nearest reachable node with a free place links to it; only if
-		 * none has one, the nearest gives up its last link (which then goes
-		 * to the reconnected node, if that has room).
+		 * none has one, the nearest gives up its last link (to it); the
+		 * entry as the last resort (a search that found no live reachable
+		 * node near it).
 		 */
-		for (int pass = 0; pass < 2; pass++)
+		for (int pass = 0; pass < 2 && !done; pass++)
 		{
-			bool		done = false;
-
 			for (int c = 0; c < ncand && !done; c++)
 			{
 				uint32		j;
-				ItemPointerData displaced;
 
 				if (cands[c].deleted || ItemPointerEquals(&cands[c].tid, &r->tids[i]) ||
 					!fg_tidset_get(r->index_of, &cands[c].tid, &j) || !r->reached[j])
 					continue;
-				done = fg_add_link(index, shape, &cands[c].tid, r->tids[i], pass == 1,
-								   &displaced, building);
-				if (ItemPointerIsValid(&displaced))
-					fg_add_link(index, shape, &r->tids[i], displaced, false, NULL, building);
+				done = link_from(index, shape, &cands[c].tid, &r->tids[i], pass == 1,
+								 building);
 			}
-			if (done)
-			{
-				fg_reach_mark(r, &r->tids[i]);
-				linked++;
-				break;
-			}
+		}
+		if (!done)
+			done = link_from(index, shape, &entry, &r->tids[i], true, building);
+		if (done)
+		{
+			fg_reach_mark(r, &r->tids[i]);
+			linked++;
 		}
 		pfree(cands);
 		pfree(q.qcode);
@@ -185,27 +211,29 @@ reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, boo
 
 /*
  * Link every live node that the entry cannot reach from its nearest
- * reachable live node.  A forced link can push out another node's only way
- * in, so this repeats (a few rounds at most) until nothing was linked.
- * Runs at the end of the build, and in vacuum under FG_UPDATE_LOCK in
- * ExclusiveLock.
+ * reachable live node, in rounds until a round finds none: every round
+ * reaches at least one node more (see link_from and reconnect_round), so
+ * this ends, with every live node reachable.  Runs at the end of the build,
+ * and in vacuum under FG_UPDATE_LOCK in ExclusiveLock.
  */
 void
 fg_reconnect(Relation index, const FgShape *shape, bool building)
 {
 	ItemPointerData entry = fg_get_entry(index);
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph reconnect",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
+	MemoryContext cxt;
+	MemoryContext old;
+	int			linked;
 
-	for (int round = 0; round < 4; round++)
+	if (!ItemPointerIsValid(&entry))
+		return;					/* no live node */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph reconnect",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	do
 	{
-		int			linked = reconnect_round(index, shape, entry, building);
-
+		linked = reconnect_round(index, shape, entry, building);
 		MemoryContextReset(cxt);
-		if (linked == 0)
-			break;
-	}
+	} while (linked > 0);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }
