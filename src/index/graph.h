@@ -330,11 +330,9 @@ extern bool fg_tidset_add(FgTidSet *set, ItemPointer tid);
 extern bool fg_tidset_contains(FgTidSet *set, ItemPointer tid);
 extern void fg_tidset_put(FgTidSet *set, ItemPointer tid, uint32 value);
 extern bool fg_tidset_get(FgTidSet *set, ItemPointer tid, uint32 *value);
-extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
-							  int ef, bool want_vectors, float **vectors, int *ncand);
 typedef struct FgSeen FgSeen;	/* the nodes a search visited, with codes */
-extern FgCandidate *fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry,
-								   int ef, FgSeen **seen, int *ncand);
+extern FgCandidate *fg_search(Relation index, const FgQuery *q, ItemPointerData entry,
+							  int ef, FgSeen **seen, int *ncand);
 extern bool fg_seen_vector(FgSeen *seen, ItemPointer tid, float *vec, bool *live);
 extern float *fg_seen_candidates(FgSeen *seen, FgCandidate *cands, int n);
 extern void fg_seen_free(FgSeen *seen);

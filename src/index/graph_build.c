@@ -406,7 +406,7 @@ choose_entry(Relation index, FgBuildState *st)
 	if (mean == NULL)
 		return;
 	fg_prepare_query(&q, shape, mean);
-	cands = fg_search(index, &q, entry, shape->ef_construction, false, NULL, &n);
+	cands = fg_search(index, &q, entry, shape->ef_construction, NULL, &n);
 	for (int i = 0; i < n; i++)
 	{
 		if (!cands[i].deleted)

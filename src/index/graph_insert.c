@@ -605,7 +605,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	}
 
 	fg_prepare_query(&q, shape, vec);
-	cands = fg_search_seen(index, &q, entry, shape->ef_construction, &seen, &ncand);
+	cands = fg_search(index, &q, entry, shape->ef_construction, &seen, &ncand);
 	vecs = fg_seen_candidates(seen, cands, ncand);
 	links = palloc(sizeof(ItemPointerData) * shape->max_links);
 	ItemPointerSetInvalid(&self);

@@ -175,7 +175,7 @@ reconnect_round(Relation index, const FgShape *shape, ItemPointerData entry, boo
 		if (!live)
 			continue;
 		fg_prepare_query(&q, shape, vec);
-		cands = fg_search(index, &q, entry, shape->ef_construction, false, NULL, &ncand);
+		cands = fg_search(index, &q, entry, shape->ef_construction, NULL, &ncand);
 
 		/*
 		 * The nearest reachable node with a free place links to it; only if

@@ -135,7 +135,7 @@ run_search(IndexScanDesc scan, const FgShape *shape)
 		return;
 	}
 	fg_prepare_query(&q, shape, so->query);
-	cands = fg_search(scan->indexRelation, &q, entry, so->ef, false, NULL, &ncand);
+	cands = fg_search(scan->indexRelation, &q, entry, so->ef, NULL, &ncand);
 	so->res = palloc(sizeof(FgHit) * Max(ncand, 1));
 	for (int i = 0; i < ncand; i++)
 	{

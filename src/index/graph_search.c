@@ -531,8 +531,8 @@ sort_by_block(ItemPointerData *tids, int n)
  * visited with their codes (fg_seen_vector; fg_seen_free).
  */
 FgCandidate *
-fg_search_seen(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
-			   FgSeen **seen, int *ncand)
+fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
+		  FgSeen **seen, int *ncand)
 {
 	const FgShape *shape = q->shape;
 	int			R = shape->max_links;
@@ -647,23 +647,6 @@ fg_seen_candidates(FgSeen *seen, FgCandidate *cands, int n)
 		cands[i].deleted |= !live;
 	}
 	return vecs;
-}
-
-/* fg_search_seen without the set; with want_vectors, fg_seen_candidates */
-FgCandidate *
-fg_search(Relation index, const FgQuery *q, ItemPointerData entry, int ef,
-		  bool want_vectors, float **vectors, int *ncand)
-{
-	FgSeen	   *seen;
-	FgCandidate *result = fg_search_seen(index, q, entry, ef,
-										 want_vectors ? &seen : NULL, ncand);
-
-	if (want_vectors)
-	{
-		*vectors = fg_seen_candidates(seen, result, *ncand);
-		fg_seen_free(seen);
-	}
-	return result;
 }
 
 /* ItemPointerEquals, inlined: it runs for every pair the prune compares */
