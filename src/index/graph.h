@@ -100,10 +100,10 @@
  * The default search breadth: wide enough for 0.99 of the true neighbours
  * closer than the match threshold on 1M facegen faces, where the ten
  * nearest strangers of an unknown face are near ties (0.48-0.51), so that
- * match recall is recall@10.  bench/index_bench.sh 1000000 with alpha 1.1:
- * ef 600 / 800 / 1000 gave match recall 0.972 / 0.981 / 0.987; searching
- * the alpha 1.2 graph offline, 1500 gave 0.9925 where 1000 gave 0.982.  On
- * 100k faces 300 already gives 0.99 (README "Index: face_graph").
+ * match recall is recall@10.  bench/index_bench.sh 1000000 (alpha 1.1,
+ * parallel build): ef 600 / 1000 / 1500 gave match recall 0.973 / 0.987 /
+ * 0.992.  On 100k faces 300 already gives 0.99 (README "Index:
+ * face_graph").
  */
 #define FG_DEFAULT_EF_SEARCH		1500
 #define FG_MAX_EF_SEARCH			10000	/* GUC bound */
