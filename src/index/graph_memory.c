@@ -634,87 +634,10 @@ fg_mem_insert(FgMemGraph *g, const float *vec, ItemPointer heaptid)
 }
 
 /*
- * The order in which nodes go to pages (order[k]: the node at position k;
- * position k is offset k % per_page of node page k / per_page): the entry
- * first, then page by page, each page filled breadth-first from one seed
- * with the seed's unplaced out-neighbours, theirs, and so on; the links of
- * a page's nodes that found no place on it are the seeds of later pages,
- * first come first served (then nodes the entry cannot reach).  A search
- * expanding a node visits its out-neighbours, which so share its page or a
- * few pages more often than in one breadth-first order over the whole
- * graph, where at a million faces the neighbours of a node lie on as many
- * pages as they are many.  Returns the number of nodes ordered (all).
- * pos receives the inverse permutation; it also serves as the queue of
- * seeds before that (a node is queued at most once).
- */
-static int
-page_order(FgMemGraph *g, int per_page, int *order, int *pos)
-{
-	int			n = fg_mem_count(g);
-	int		   *seeds = pos;
-	int			nseeds = 0;
-	int			head = 0;
-	int			norder = 0;
-	uint8	   *queued = MemoryContextAllocExtended(CurrentMemoryContext, (Size) n,
-												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-
-	new_epoch(g);				/* mark: placed */
-	for (int start = -1; start < n; start++)
-	{
-		int			s0 = start < 0 ? g->entry : start;
-
-		if (g->mark[s0] == g->epoch || queued[s0])
-			continue;
-		queued[s0] = 1;
-		seeds[nseeds++] = s0;
-		while (head < nseeds)
-		{
-			int			s = seeds[head++];
-			int			first = norder;
-
-			if (g->mark[s] == g->epoch)
-				continue;
-			CHECK_FOR_INTERRUPTS();
-			/* fill the rest of the current page from s */
-			g->mark[s] = g->epoch;
-			order[norder++] = s;
-			for (int h = first; h < norder && norder % per_page != 0; h++)
-			{
-				for (int l = 0; l < g->nlinks[order[h]] && norder % per_page != 0; l++)
-				{
-					int			j = MEM_LINKS(g, order[h])[l];
-
-					if (g->mark[j] != g->epoch)
-					{
-						g->mark[j] = g->epoch;
-						order[norder++] = j;
-					}
-				}
-			}
-			/* what did not fit seeds later pages */
-			for (int h = first; h < norder; h++)
-			{
-				for (int l = 0; l < g->nlinks[order[h]]; l++)
-				{
-					int			j = MEM_LINKS(g, order[h])[l];
-
-					if (g->mark[j] != g->epoch && !queued[j])
-					{
-						queued[j] = 1;
-						seeds[nseeds++] = j;
-					}
-				}
-			}
-		}
-	}
-	pfree(queued);
-	return norder;
-}
-
-/*
  * Write the graph to the index, which holds only its meta page: the entry
  * first moves to the node nearest mean (prepared; NULL: it stays), nodes go
- * to pages in page_order from it, and the entry is set in the meta page.  Pages are written without WAL (the
+ * to pages in breadth-first order from it (nodes it cannot reach last), and
+ * the entry is set in the meta page.  Pages are written without WAL (the
  * build logs them all at the end).  No insertion is in flight meanwhile.
  */
 static void
@@ -725,6 +648,7 @@ write_graph(FgMemGraph *g, Relation index, const float *mean)
 		(MAXALIGN(shape->node_size) + sizeof(ItemIdData));
 	int		   *order;
 	int		   *pos;
+	int			norder = 0;
 	FgNode		node;
 	ItemPointerData *links;
 	ItemPointerData entry;
@@ -791,10 +715,34 @@ write_graph(FgMemGraph *g, Relation index, const float *mean)
 		MemoryContextReset(g->tmp);
 	}
 
+	/* breadth-first order: order[] doubles as the queue */
 	order = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int) * (Size) n);
 	pos = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int) * (Size) n);
-	if (page_order(g, per_page, order, pos) != n)
-		elog(ERROR, "face_graph build placed fewer nodes than it holds");
+	new_epoch(g);
+	for (int start = -1; start < n; start++)
+	{
+		int			s = start < 0 ? g->entry : start;
+
+		if (g->mark[s] == g->epoch)
+			continue;
+		g->mark[s] = g->epoch;
+		order[norder++] = s;
+		for (int head = norder - 1; head < norder; head++)
+		{
+			int			i = order[head];
+
+			for (int l = 0; l < g->nlinks[i]; l++)
+			{
+				int			j = MEM_LINKS(g, i)[l];
+
+				if (g->mark[j] != g->epoch)
+				{
+					g->mark[j] = g->epoch;
+					order[norder++] = j;
+				}
+			}
+		}
+	}
 	for (int p = 0; p < n; p++)
 		pos[order[p]] = p;
 
