@@ -42,16 +42,17 @@ export FACEREC_SERVER_OPTS
 start_cluster
 trap cleanup EXIT
 psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-# swap the cluster's data directory for a copy of $1 (a stopped one)
-restart_with() {
+# copy the cluster's data directory from $1 to $2 while the server is down
+copy_data() {
 	as_cluster_user "$BIN/pg_ctl" -D "$FACEREC_CLUSTER/data" -w stop >/dev/null
-	[ -z "$1" ] || { rm -rf "$FACEREC_CLUSTER/data"; cp -a "$1" "$FACEREC_CLUSTER/data"; }
+	rm -rf "$2"
+	cp -a "$1" "$2"
 	as_cluster_user "$BIN/pg_ctl" -D "$FACEREC_CLUSTER/data" -l "$FACEREC_CLUSTER/log" \
 		-o "-p $PGPORT -k $FACEREC_CLUSTER -c listen_addresses='' $FACEREC_SERVER_OPTS" -w start >/dev/null
 }
 if [ -n "${AB_SNAPSHOT:-}" ] && [ -d "$AB_SNAPSHOT" ]; then
 	echo "== data and index from $AB_SNAPSHOT"
-	restart_with "$AB_SNAPSHOT"
+	copy_data "$AB_SNAPSHOT" "$FACEREC_CLUSTER/data"
 	psql -c "CHECKPOINT"
 else
 psql -c "CREATE EXTENSION facerec" -c "
@@ -64,10 +65,7 @@ psql -c "CREATE EXTENSION facerec" -c "
 	-c "CREATE INDEX faces_l2 ON faces USING face_graph (e)" \
 	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
 	if [ -n "${AB_SNAPSHOT:-}" ]; then
-		restart_with ""
-		cp -a "$FACEREC_CLUSTER/data" "$AB_SNAPSHOT"
-		rm -f "$AB_SNAPSHOT/postmaster.pid"
-		restart_with ""
+		copy_data "$FACEREC_CLUSTER/data" "$AB_SNAPSHOT"
 	fi
 fi
 NQ=$(psql -Atc "SELECT count(*) FROM queries")
