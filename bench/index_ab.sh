@@ -19,7 +19,10 @@
 # /proc/<pid>/stat), which the load of a shared machine disturbs less.
 # Environment: PG_CONFIG, FACEREC_BENCH_DATA (a facegen output directory),
 # FACEREC_BENCH_EF (ef_search, default 150), ROUNDS, AB_WORKLOAD (query or
-# insert).
+# insert), AB_SNAPSHOT (a directory: when it does not exist, the cluster is
+# kept there, stopped, once loaded and indexed; when it does, a copy of it is
+# used instead of loading and building again: a 1M index takes 8 minutes,
+# an insert A/B on it 2).
 set -euo pipefail
 BASE=${1:?usage: index_ab.sh BASE_REV [N]}
 N=${2:-100000}
@@ -34,9 +37,24 @@ ab_prepare "$BASE" "$N"
 cleanup() { use_lib new; stop_cluster; rm -rf "$WORK"; }
 
 FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} \
- -c max_wal_size=20GB -c maintenance_work_mem=${BENCH_MWM:-2GB}" start_cluster
+ -c max_wal_size=20GB -c maintenance_work_mem=${BENCH_MWM:-2GB}"
+export FACEREC_SERVER_OPTS
+start_cluster
 trap cleanup EXIT
 psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+# copy the cluster's data directory from $1 to $2 while the server is down
+copy_data() {
+	as_cluster_user "$BIN/pg_ctl" -D "$FACEREC_CLUSTER/data" -w stop >/dev/null
+	rm -rf "$2"
+	cp -a "$1" "$2"
+	as_cluster_user "$BIN/pg_ctl" -D "$FACEREC_CLUSTER/data" -l "$FACEREC_CLUSTER/log" \
+		-o "-p $PGPORT -k $FACEREC_CLUSTER -c listen_addresses='' $FACEREC_SERVER_OPTS" -w start >/dev/null
+}
+if [ -n "${AB_SNAPSHOT:-}" ] && [ -d "$AB_SNAPSHOT" ]; then
+	echo "== data and index from $AB_SNAPSHOT"
+	copy_data "$AB_SNAPSHOT" "$FACEREC_CLUSTER/data"
+	psql -c "CHECKPOINT"
+else
 psql -c "CREATE EXTENSION facerec" -c "
 	CREATE TABLE faces (id int PRIMARY KEY, e face_embedding(128));
 	COPY faces FROM '$DATA/base.tsv';
@@ -46,6 +64,10 @@ psql -c "CREATE EXTENSION facerec" -c "
 	COPY pool FROM '$DATA/inserts.tsv';" \
 	-c "CREATE INDEX faces_l2 ON faces USING face_graph (e)" \
 	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
+	if [ -n "${AB_SNAPSHOT:-}" ]; then
+		copy_data "$FACEREC_CLUSTER/data" "$AB_SNAPSHOT"
+	fi
+fi
 NQ=$(psql -Atc "SELECT count(*) FROM queries")
 cat > "$FACEREC_CLUSTER/q.sql" <<SQL
 \\set q random(1, $NQ)
