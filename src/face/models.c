@@ -26,6 +26,7 @@ int			face_nn_precision = NN_PRECISION_INT16;
 static const struct config_enum_entry precision_options[] = {
 	{"float", NN_PRECISION_FLOAT, false},
 	{"int16", NN_PRECISION_INT16, false},
+	{"int8", NN_PRECISION_INT8, false},
 	{NULL, 0, false}
 };
 
