@@ -287,23 +287,26 @@ check_qconv(int ih, int iw, int cin, int cout, NnActivation act)
 
 /*
  * The depthwise convolution's quantized output against nn_quantize of its
- * float output: the same steps (one off where a value falls on a rounding
- * edge, as the fused multiply-add may round it the other way) and zero
- * padding in rows of odd channel counts.
+ * float output (nn_quantize_u8 with u8): the same steps (one off where a
+ * value falls on a rounding edge, as the fused multiply-add may round it
+ * the other way) and zero padding in rows of odd channel counts.
  */
 static void
-check_depthwise_quantized(int ih, int iw, int c, int s)
+check_depthwise_quantized(int ih, int iw, int c, int s, int u8)
 {
 	NnDepthwise dw = {3, c, s, NN_PAD_SAME, NULL, NULL};
 	float	   *filters = random_floats((size_t) 9 * c);
 	float	   *bias = random_floats(c);
 	float	   *x = random_floats((size_t) ih * iw * c);
 	float	   *want = malloc(sizeof(float) * ih * iw * c);
-	int16_t    *got = malloc(sizeof(int16_t) * ih * iw * NN_QROW(c));
+	const int	row = u8 ? NN_U8ROW(c) : NN_QROW(c);
+	int16_t    *got = malloc(sizeof(int16_t) * ih * iw * row);
+	uint8_t    *got8 = malloc((size_t) ih * iw * row);
 	NnTensor	in = {ih, iw, c, x};
 	NnTensor	out = {0, 0, 0, want};
 	NnQTensor	q = {0, 0, 0, got};
-	const float step = 2.0f / NN_QCONV_IN_MAX;
+	NnU8Tensor	q8 = {0, 0, 0, got8};
+	const float step = (u8 ? 6.0f / NN_U8_MAX : 2.0f / NN_QCONV_IN_MAX);
 	int			bad = 0;
 
 	dw.filters = filters;
@@ -311,7 +314,18 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	for (size_t i = 0; i < (size_t) ih * iw * c; i++)
 		x[i] *= 3.0f;
 	nn_depthwise_conv2d(&dw, &in, &out, NN_ACT_RELU6);
-	nn_depthwise_conv2d_quantized(&dw, &in, &q, NN_ACT_RELU6, step);
+	if (u8)
+	{
+		memset(got8, 0xAA, (size_t) ih * iw * row);
+		nn_depthwise_conv2d_u8(&dw, &in, &q8, NN_ACT_RELU6, step);
+		q.h = q8.h;
+		q.w = q8.w;
+		q.c = q8.c;
+		for (size_t i = 0; i < (size_t) ih * iw * row; i++)
+			got[i] = got8[i];
+	}
+	else
+		nn_depthwise_conv2d_quantized(&dw, &in, &q, NN_ACT_RELU6, step);
 	cases++;
 	if (q.h != out.h || q.w != out.w || q.c != c)
 		bad = printf("FAIL depthwise quantized: shape %dx%dx%d\n", q.h, q.w, q.c);
@@ -319,14 +333,16 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	{
 		for (int ch = 0; ch < c && !bad; ch++)
 		{
-			int			w = nn_quantize(want[px * c + ch], 1.0f / step);
+			int			w = u8 ? nn_quantize_u8(want[px * c + ch], 1.0f / step) :
+				nn_quantize(want[px * c + ch], 1.0f / step);
 
-			if (abs(got[px * NN_QROW(c) + ch] - w) > 1)
-				bad = printf("FAIL depthwise quantized %dx%dx%d s%d: value %zu is %d, want %d\n",
-							 ih, iw, c, s, px * c + ch, got[px * NN_QROW(c) + ch], w);
+			if (abs(got[px * row + ch] - w) > 1)
+				bad = printf("FAIL depthwise quantized%s %dx%dx%d s%d: value %zu is %d, want %d\n",
+							 u8 ? " u8" : "", ih, iw, c, s, px * c + ch, got[px * row + ch], w);
 		}
-		if (NN_QROW(c) != c && got[px * NN_QROW(c) + c] != 0)
-			bad = printf("FAIL depthwise quantized: padding of pixel %zu\n", px);
+		for (int ch = c; ch < row && !bad; ch++)
+			if (got[px * row + ch] != 0)
+				bad = printf("FAIL depthwise quantized: padding of pixel %zu\n", px);
 	}
 	failures += bad != 0;
 	free(filters);
@@ -334,6 +350,7 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	free(x);
 	free(want);
 	free(got);
+	free(got8);
 }
 
 /*
@@ -517,41 +534,6 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 	free(qin);
 	free(out);
 	free(qout);
-}
-
-/*
- * nn_quantize_u8_tensor: nn_quantize_u8 of every value, the padding of
- * rows zero.
- */
-static void
-check_quantize_u8(int h, int w, int c)
-{
-	const float step = 6.0f / NN_U8_MAX;
-	float	   *x = random_floats((size_t) h * w * c);
-	uint8_t    *q = malloc((size_t) h * w * NN_U8ROW(c));
-	NnTensor	in = {h, w, c, x};
-	NnU8Tensor	out = {0, 0, 0, q};
-	int			bad = 0;
-
-	for (size_t i = 0; i < (size_t) h * w * c; i++)
-		x[i] = x[i] * 4.0f + 3.0f;	/* [-1, 7]: both clamps */
-	memset(q, 0xAA, (size_t) h * w * NN_U8ROW(c));
-	nn_quantize_u8_tensor(&in, &out, step);
-	cases++;
-	if (out.h != h || out.w != w || out.c != c)
-		bad = printf("FAIL quantize u8: shape %dx%dx%d\n", out.h, out.w, out.c);
-	for (size_t p = 0; p < (size_t) h * w && !bad; p++)
-		for (int ch = 0; ch < NN_U8ROW(c) && !bad; ch++)
-		{
-			int			want = ch < c ? nn_quantize_u8(x[p * c + ch], 1.0f / step) : 0;
-
-			if (q[p * NN_U8ROW(c) + ch] != want)
-				bad = printf("FAIL quantize u8: value %zu is %d, want %d\n",
-							 p * NN_U8ROW(c) + ch, q[p * NN_U8ROW(c) + ch], want);
-		}
-	failures += bad != 0;
-	free(x);
-	free(q);
 }
 
 /*
@@ -860,8 +842,8 @@ main(void)
 	}
 	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
 	check_qconv(4, 2, 9, 16, NN_ACT_RELU);	/* 6 + 2 rows */
-	check_depthwise_quantized(9, 7, 38, 1);
-	check_depthwise_quantized(8, 9, 7, 2);
+	check_depthwise_quantized(9, 7, 38, 1, 0);
+	check_depthwise_quantized(8, 9, 7, 2, 0);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
 	/* whole and partial DW_BLOCKs and panels, odd channels, tail rows */
 	check_requantized(9, 7, 38, 40);
@@ -891,9 +873,9 @@ main(void)
 	check_q8conv(30, 31, 301, 40, NN_ACT_RELU6);
 	check_q8conv(4, 2, 9, 16, NN_ACT_RELU6);
 	check_q8conv(1, 1, 1024, 9, NN_ACT_RELU6);
-	check_quantize_u8(5, 3, 38);
-	check_quantize_u8(5, 3, 32);	/* AVX2 */
-	check_quantize_u8(4, 4, 7);
+	/* float depthwise into u8 steps: AVX2 blocks, the rest, odd channels */
+	check_depthwise_quantized(9, 7, 38, 1, 1);
+	check_depthwise_quantized(8, 9, 7, 2, 1);
 	/* any convolution in integers: 3x3 both paddings and strides, odd k*k*cin,
 	 * partial panels, several bands, a single output pixel */
 	check_qconv_dynamic(9, 8, 5, 3, 20, 1, NN_PAD_SAME, NN_ACT_RELU);

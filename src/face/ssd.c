@@ -29,9 +29,9 @@
  * layers are int16 too, except where a box predictor reads them; the rest
  * stays float32.  In int8 the separable layers run between u8 maps
  * instead (qdepthwise.c's u8 variant, then qconv_u8.c's u8 x s8 1x1
- * layers, every map a ReLU6 output in steps of 6 / NN_U8_MAX); a float
- * map (conv_0's, and those the box predictors read) is quantized once
- * before the next depthwise half; the extra layers run as in int16.
+ * layers, every map a ReLU6 output in steps of 6 / NN_U8_MAX); after a
+ * float map (conv_0's, and those the box predictors read) the float
+ * depthwise half stores u8 steps; the extra layers run as in int16.
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -320,25 +320,24 @@ feeds_predictor(int i)
 }
 
 /*
- * separable's int8 arithmetic: x holds a u8 map when *xq, else floats,
- * which are first quantized into t's second quarter (a u8 map takes a
- * quarter of a float map's room, and the largest float map before a
- * separable layer, conv_0's 256x256x32, a quarter of the buffer: the two
- * u8 maps in t cannot overlap).  The depthwise half writes t's start, the
- * 1x1 half x: u8 unless a box predictor reads it.
+ * separable's int8 arithmetic: x holds a u8 map when *xq, else floats
+ * (conv_0's, or one a box predictor read), which the float depthwise half
+ * reads as such; either way the depthwise half writes u8 steps into t and
+ * the 1x1 half writes x: u8 unless a box predictor reads it.
  */
 static void
 separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 {
-	NnU8Tensor	in = {x->h, x->w, x->c, (uint8_t *) x->data};
 	NnU8Tensor	mid = {0, 0, 0, (uint8_t *) t->data};
 
-	if (!*xq)
+	if (*xq)
 	{
-		in.data = (uint8_t *) t->data + LARGEST_MAP;
-		nn_quantize_u8_tensor(x, &in, RELU6_STEP_U8);
+		NnU8Tensor	in = {x->h, x->w, x->c, (uint8_t *) x->data};
+
+		nn_qdepthwise_conv2d_u8(&det->q8dw[i], &in, &mid);
 	}
-	nn_qdepthwise_conv2d_u8(&det->q8dw[i], &in, &mid);
+	else
+		nn_depthwise_conv2d_u8(&det->dw[i], x, &mid, NN_ACT_RELU6, RELU6_STEP_U8);
 	*xq = !feeds_predictor(i);
 	if (*xq)
 	{

@@ -262,9 +262,6 @@ extern void nn_q8conv2d(const NnQ8Conv *q, const NnU8Tensor *in, NnTensor *out,
 extern void nn_q8conv2d_requantized(const NnQ8Conv *q, const NnU8Tensor *in,
 									NnU8Tensor *out, float step);
 
-/* out = in as u8 steps of step (nn_quantize_u8); sets out's shape */
-extern void nn_quantize_u8_tensor(const NnTensor *in, NnU8Tensor *out, float step);
-
 /* the arithmetic a net runs its 1x1 layers in */
 typedef enum NnPrecision
 {
@@ -303,6 +300,10 @@ extern void nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in,
 extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
 										  NnQTensor *out, NnActivation act,
 										  float step);
+
+/* the same as u8 steps (nn_quantize_u8), rows of NN_U8ROW(c) */
+extern void nn_depthwise_conv2d_u8(const NnDepthwise *dw, const NnTensor *in,
+								   NnU8Tensor *out, NnActivation act, float step);
 
 /*
  * A depthwise convolution in 16-bit integers (qdepthwise.c) between int16

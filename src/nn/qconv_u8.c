@@ -128,46 +128,6 @@ nn_q8conv_free(NnQ8Conv *q)
 	q->scale = NULL;
 }
 
-#if defined(__x86_64__)
-/* the whole 16-channel blocks of n pixels of c channels (c % 16 == 0) */
-static __attribute__((target("avx2,fma"))) void
-quantize_avx2(const float *x, size_t n, uint8_t *o, float inv)
-{
-	for (size_t i = 0; i + 16 <= n; i += 16)
-		nn_quantize16_u8_avx2(_mm256_loadu_ps(x + i), _mm256_loadu_ps(x + i + 8), inv, o + i);
-}
-#endif
-
-void
-nn_quantize_u8_tensor(const NnTensor *in, NnU8Tensor *out, float step)
-{
-	const int	row = NN_U8ROW(in->c);
-	const float inv = 1.0f / step;
-	const size_t px = (size_t) in->h * in->w;
-
-	out->h = in->h;
-	out->w = in->w;
-	out->c = in->c;
-#if defined(__x86_64__)
-	/* rows without padding: the map is one run of values */
-	if (in->c % 16 == 0 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-	{
-		quantize_avx2(in->data, px * in->c, out->data, inv);
-		return;
-	}
-#endif
-	for (size_t p = 0; p < px; p++)
-	{
-		const float *x = in->data + p * in->c;
-		uint8_t    *o = out->data + p * row;
-
-		for (int ch = 0; ch < in->c; ch++)
-			o[ch] = nn_quantize_u8(x[ch], inv);
-		for (int ch = in->c; ch < row; ch++)
-			o[ch] = 0;
-	}
-}
-
 /*
  * Where a chunk's results go: floats in rows of cout, or u8 steps (qout
  * not NULL, inv = 1 / their step, act ReLU6) in rows of NN_U8ROW(cout).
