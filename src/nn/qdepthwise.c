@@ -35,7 +35,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "nn/quantize_avx2.h"
 #endif
 
 #define QDW_BLOCK 16			/* channels per AVX2 block */
@@ -249,9 +249,7 @@ blocks_avx2(const NnQDepthwise *q, const void *const *tap, void *o, const int K,
 		/* packs interleaves the 128-bit halves; the permute puts them back */
 		v = _mm256_permute4x64_epi64(_mm256_packs_epi32(s0, s1), 0xD8);
 		if (U8)
-			_mm_storeu_si128((__m128i *) ((uint8_t *) o + c0),
-							 _mm_packus_epi16(_mm256_castsi256_si128(v),
-											  _mm256_extracti128_si256(v, 1)));
+			nn_store16_u8_avx2(v, (uint8_t *) o + c0);
 		else
 			_mm256_storeu_si256((__m256i *) ((int16_t *) o + c0), v);
 	}
