@@ -299,9 +299,10 @@ channels_portable_u8(const NnQDepthwise *q, const void *const *tap, int c0, void
  * out = act(depthwise(in) + bias) in steps, between maps of rows of row
  * elements of size bytes (int16 or u8) at in and out, of in_h x in_w input
  * pixels; sets out_h, out_w.  blocks (NULL without AVX2) does the whole
- * blocks of a pixel, rest the channels after them.
+ * blocks of a pixel, rest the channels after them.  Inlined, so that
+ * size, blocks and rest are constants at each call.
  */
-static void
+static inline __attribute__((always_inline)) void
 qdepthwise_map(const NnQDepthwise *q, const void *in, int in_h, int in_w,
 			   void *out, int *out_h, int *out_w, size_t size, int row,
 			   BlocksFunc blocks,
@@ -338,8 +339,10 @@ qdepthwise_map(const NnQDepthwise *q, const void *in, int in_h, int in_w,
 				}
 			if (blocks)
 				blocks(q, tap, o);
-			rest(q, tap, c0, o);
-			memset(o + q->c * size, 0, (row - q->c) * size);
+			if (c0 < q->c)
+				rest(q, tap, c0, o);
+			if (row != q->c)
+				memset(o + q->c * size, 0, (row - q->c) * size);
 		}
 }
 
