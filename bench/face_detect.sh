@@ -6,7 +6,7 @@
 #    backend: the 500x332 group fixture (6 faces) and a 1920x1280 crop of
 #    dlib-detection/bald_guys.jpg (decoded by the image layer);
 #    each also with the SSD in float32 (facerec.nn_precision = float: the
-#    default is int16);
+#    default is int16), and the 1920x1280 one in int8;
 # 2. the same with the tiny detector (facerec.detector = tiny) and with the
 #    tiny landmark net (facerec.landmarks = tiny);
 # 3. the same from JPEG bytes (decode included), and face_embedding of a
@@ -42,6 +42,13 @@ time_calls 'float32: bald_guys 1920x1280' \
 	'count(*) FROM face_detect(rgb, 1920, 1280)'
 time_calls 'float32: same, min_score 0.99' \
 	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $float" \
+	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
+int8="s text := set_config('facerec.nn_precision', 'int8', false);"
+time_calls 'int8: bald_guys 1920x1280' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $int8" \
+	'count(*) FROM face_detect(rgb, 1920, 1280)'
+time_calls 'int8: same, min_score 0.99' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $int8" \
 	'count(*) FROM face_detect(rgb, 1920, 1280, 0.99)'
 
 echo "== tiny detector, tiny landmarks (settings in the same backend)"

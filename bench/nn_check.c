@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/nn.h"
 
@@ -286,23 +287,26 @@ check_qconv(int ih, int iw, int cin, int cout, NnActivation act)
 
 /*
  * The depthwise convolution's quantized output against nn_quantize of its
- * float output: the same steps (one off where a value falls on a rounding
- * edge, as the fused multiply-add may round it the other way) and zero
- * padding in rows of odd channel counts.
+ * float output (nn_quantize_u8 with u8): the same steps (one off where a
+ * value falls on a rounding edge, as the fused multiply-add may round it
+ * the other way) and zero padding in rows of odd channel counts.
  */
 static void
-check_depthwise_quantized(int ih, int iw, int c, int s)
+check_depthwise_quantized(int ih, int iw, int c, int s, int u8)
 {
 	NnDepthwise dw = {3, c, s, NN_PAD_SAME, NULL, NULL};
 	float	   *filters = random_floats((size_t) 9 * c);
 	float	   *bias = random_floats(c);
 	float	   *x = random_floats((size_t) ih * iw * c);
 	float	   *want = malloc(sizeof(float) * ih * iw * c);
-	int16_t    *got = malloc(sizeof(int16_t) * ih * iw * NN_QROW(c));
+	const int	row = u8 ? NN_U8ROW(c) : NN_QROW(c);
+	int16_t    *got = malloc(sizeof(int16_t) * ih * iw * row);
+	uint8_t    *got8 = malloc((size_t) ih * iw * row);
 	NnTensor	in = {ih, iw, c, x};
 	NnTensor	out = {0, 0, 0, want};
 	NnQTensor	q = {0, 0, 0, got};
-	const float step = 2.0f / NN_QCONV_IN_MAX;
+	NnU8Tensor	q8 = {0, 0, 0, got8};
+	const float step = (u8 ? 6.0f / NN_U8_MAX : 2.0f / NN_QCONV_IN_MAX);
 	int			bad = 0;
 
 	dw.filters = filters;
@@ -310,7 +314,18 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	for (size_t i = 0; i < (size_t) ih * iw * c; i++)
 		x[i] *= 3.0f;
 	nn_depthwise_conv2d(&dw, &in, &out, NN_ACT_RELU6);
-	nn_depthwise_conv2d_quantized(&dw, &in, &q, NN_ACT_RELU6, step);
+	if (u8)
+	{
+		memset(got8, 0xAA, (size_t) ih * iw * row);
+		nn_depthwise_conv2d_u8(&dw, &in, &q8, NN_ACT_RELU6, step);
+		q.h = q8.h;
+		q.w = q8.w;
+		q.c = q8.c;
+		for (size_t i = 0; i < (size_t) ih * iw * row; i++)
+			got[i] = got8[i];
+	}
+	else
+		nn_depthwise_conv2d_quantized(&dw, &in, &q, NN_ACT_RELU6, step);
 	cases++;
 	if (q.h != out.h || q.w != out.w || q.c != c)
 		bad = printf("FAIL depthwise quantized: shape %dx%dx%d\n", q.h, q.w, q.c);
@@ -318,14 +333,16 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	{
 		for (int ch = 0; ch < c && !bad; ch++)
 		{
-			int			w = nn_quantize(want[px * c + ch], 1.0f / step);
+			int			w = u8 ? nn_quantize_u8(want[px * c + ch], 1.0f / step) :
+				nn_quantize(want[px * c + ch], 1.0f / step);
 
-			if (abs(got[px * NN_QROW(c) + ch] - w) > 1)
-				bad = printf("FAIL depthwise quantized %dx%dx%d s%d: value %zu is %d, want %d\n",
-							 ih, iw, c, s, px * c + ch, got[px * NN_QROW(c) + ch], w);
+			if (abs(got[px * row + ch] - w) > 1)
+				bad = printf("FAIL depthwise quantized%s %dx%dx%d s%d: value %zu is %d, want %d\n",
+							 u8 ? " u8" : "", ih, iw, c, s, px * c + ch, got[px * row + ch], w);
 		}
-		if (NN_QROW(c) != c && got[px * NN_QROW(c) + c] != 0)
-			bad = printf("FAIL depthwise quantized: padding of pixel %zu\n", px);
+		for (int ch = c; ch < row && !bad; ch++)
+			if (got[px * row + ch] != 0)
+				bad = printf("FAIL depthwise quantized: padding of pixel %zu\n", px);
 	}
 	failures += bad != 0;
 	free(filters);
@@ -333,6 +350,7 @@ check_depthwise_quantized(int ih, int iw, int c, int s)
 	free(x);
 	free(want);
 	free(got);
+	free(got8);
 }
 
 /*
@@ -419,19 +437,155 @@ check_requantized(int ih, int iw, int cin, int cout)
 }
 
 /*
+ * The u8 x s8 1x1 layer (qconv_u8.c) on random u8 steps over all of [0,
+ * NN_U8_MAX]: its float output exactly what scalar loops make of the
+ * packed 7-bit weights (exact int32 sums, then scale and bias: 1e-5
+ * relative for the float rounding of those two), every packed weight
+ * within +-NN_Q8_WEIGHT_MAX; within half a weight step times each input of
+ * the float layer on the same input (the bound against float, plus 1e-4
+ * relative); and its u8 output nn_quantize_u8 of that float output (one
+ * step off on a rounding edge), the row padding zero.
+ */
+static void
+check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
+{
+	const float in_max = 6.0f;
+	const float step = 6.0f / NN_U8_MAX;
+	NnConv		conv = {1, cin, cout, 1, NN_PAD_SAME, NULL, NULL};
+	float	   *filters = random_floats((size_t) cin * cout);
+	float	   *bias = random_floats(cout);
+	size_t		px = (size_t) ih * iw;
+	uint8_t    *qin = malloc(px * NN_U8ROW(cin));
+	float	   *out = malloc(sizeof(float) * px * cout);
+	uint8_t    *qout = malloc(px * NN_U8ROW(cout));
+	NnU8Tensor	in = {ih, iw, cin, qin};
+	NnU8Tensor	got8 = {0, 0, 0, qout};
+	NnTensor	got = {0, 0, 0, out};
+	NnQ8Conv	q;
+	NnError		err;
+	int			bad = 0;
+
+	for (size_t i = 0; i < px; i++)
+		for (int ch = 0; ch < NN_U8ROW(cin); ch++)
+			qin[i * NN_U8ROW(cin) + ch] = ch < cin ? rand() % (NN_U8_MAX + 1) : 0;
+	conv.filters = filters;
+	conv.bias = bias;
+	if (nn_q8conv_prepare(&q, &conv, in_max, &err) != 0)
+	{
+		printf("FAIL q8conv: %s\n", err.msg);
+		failures++;
+		return;
+	}
+	nn_q8conv2d(&q, &in, &got, act);
+	if (act == NN_ACT_RELU6)
+		nn_q8conv2d_requantized(&q, &in, &got8, step);
+	cases++;
+	if (got.h != ih || got.w != iw || got.c != cout)
+		bad = printf("FAIL q8conv: shape %dx%dx%d\n", got.h, got.w, got.c);
+	for (size_t i = 0; i < (size_t) q.kp * q.np && !bad; i++)
+		if (abs(q.packed[i]) > NN_Q8_WEIGHT_MAX)
+			bad = printf("FAIL q8conv: packed weight %zu is %d\n", i, q.packed[i]);
+	for (size_t p = 0; p < px && !bad; p++)
+	{
+		for (int co = 0; co < cout && !bad; co++)
+		{
+			const int8_t *panel = q.packed + (size_t) (co / 16) * q.kp * 16;
+			int32_t		sum = 0;
+			double		v = bias[co],
+						sumx = 0,
+						exact,
+						bound,
+						e;
+			float		g = out[p * cout + co];
+
+			for (int ci = 0; ci < cin; ci++)
+			{
+				int			x = qin[p * NN_U8ROW(cin) + ci];
+
+				sum += x * panel[((ci / 4) * 16 + co % 16) * 4 + ci % 4];
+				v += x * q.in_step * filters[(size_t) ci * cout + co];
+				sumx += x * q.in_step;
+			}
+			exact = activate((double) sum * q.scale[co] + bias[co], act);
+			if (fabs(g - exact) > 1e-5 * (1 + fabs(exact)))
+				bad = printf("FAIL q8conv %dx%dx%d -> %d act %d: element %zu is %g, exactly %g\n",
+							 ih, iw, cin, cout, act, p * cout + co, g, exact);
+			/* half a weight step (in_step / scale of them per unit) per input */
+			bound = sumx * q.scale[co] / q.in_step / 2 + 1e-4 * (1 + fabs(v));
+			e = fabs(g - activate(v, act));
+			qworst = e / bound > qworst ? e / bound : qworst;
+			if (!bad && e > bound)
+				bad = printf("FAIL q8conv %dx%dx%d -> %d act %d: element %zu is %g, want %g +- %g\n",
+							 ih, iw, cin, cout, act, p * cout + co, g, activate(v, act), bound);
+			if (!bad && act == NN_ACT_RELU6 &&
+				abs(qout[p * NN_U8ROW(cout) + co] - nn_quantize_u8(g, 1.0f / step)) > 1)
+				bad = printf("FAIL q8conv requantized: value %zu is %d, want %d\n",
+							 p * cout + co, qout[p * NN_U8ROW(cout) + co],
+							 nn_quantize_u8(g, 1.0f / step));
+		}
+		for (int ch = cout; act == NN_ACT_RELU6 && ch < NN_U8ROW(cout) && !bad; ch++)
+			if (qout[p * NN_U8ROW(cout) + ch] != 0)
+				bad = printf("FAIL q8conv requantized: padding of pixel %zu\n", p);
+	}
+	failures += bad != 0;
+	nn_q8conv_free(&q);
+	free(filters);
+	free(bias);
+	free(qin);
+	free(out);
+	free(qout);
+}
+
+/*
+ * nn_qdepthwise_conv2d_u8 on an int16 map of u8 steps, its output widened
+ * back into out (rows of NN_QROW(c)): the checks below read both alike.
+ */
+static void
+qdepthwise_u8(const NnQDepthwise *q, const NnQTensor *in, NnQTensor *out)
+{
+	size_t		px = (size_t) in->h * in->w;
+	uint8_t    *a = malloc(px * NN_U8ROW(in->c) + 16);
+	uint8_t    *b = malloc(px * NN_U8ROW(in->c) + 16);
+	NnU8Tensor	a8 = {in->h, in->w, in->c, a};
+	NnU8Tensor	b8 = {0, 0, 0, b};
+
+	for (size_t i = 0; i < px; i++)
+		for (int ch = 0; ch < NN_U8ROW(in->c); ch++)
+			a[i * NN_U8ROW(in->c) + ch] = ch < in->c ? in->data[i * NN_QROW(in->c) + ch] : 0;
+	memset(b, 0xAA, px * NN_U8ROW(in->c));
+	nn_qdepthwise_conv2d_u8(q, &a8, &b8);
+	out->h = b8.h;
+	out->w = b8.w;
+	out->c = b8.c;
+	for (size_t i = 0; i < (size_t) b8.h * b8.w; i++)
+	{
+		for (int ch = 0; ch < NN_QROW(in->c); ch++)
+			out->data[i * NN_QROW(in->c) + ch] = ch < in->c ? b[i * NN_U8ROW(in->c) + ch] : 0;
+		/* u8 rows pad to 4: that padding must be zero too */
+		for (int ch = in->c; ch < NN_U8ROW(in->c); ch++)
+			if (b[i * NN_U8ROW(in->c) + ch] != 0)
+				out->data[i * NN_QROW(in->c) + NN_QROW(in->c) - 1] = -1;
+	}
+	free(a);
+	free(b);
+}
+
+/*
  * The integer depthwise convolution: exactly the int16 steps that scalar
  * loops make of its quantized weights (the same exact sums, the same
  * fmaf and clamp), with the padding of odd channel counts zero; and
  * within what quantizing the weights (half a weight step times each
  * input) and the output (half a step) adds to the float layer on the same
  * input (clamped to the last output step), plus 1e-4 relative for float
- * rounding.
+ * rounding.  With u8, the same between u8 maps (steps up to NN_U8_MAX,
+ * the output clamped there too).
  */
 static void
 check_qdepthwise(int ih, int iw, int c, int k, int s, NnPadding p, NnActivation act,
-				 float out_step)
+				 float out_step, int u8)
 {
-	const float in_step = 6.0f / NN_QCONV_IN_MAX;
+	const int	in_max = u8 ? NN_U8_MAX : NN_QCONV_IN_MAX;	/* largest step */
+	const float in_step = 6.0f / in_max;
 	NnDepthwise dw = {k, c, s, p, NULL, NULL};
 	float	   *filters = random_floats((size_t) k * k * c);
 	float	   *bias = random_floats(c);
@@ -455,7 +609,7 @@ check_qdepthwise(int ih, int iw, int c, int k, int s, NnPadding p, NnActivation 
 	for (size_t i = 0; i < px; i++)
 		for (int ch = 0; ch < NN_QROW(c); ch++)
 		{
-			int			v = ch < c ? rand() % (NN_QCONV_IN_MAX + 1) : 0;
+			int			v = ch < c ? rand() % (in_max + 1) : 0;
 
 			qin[i * NN_QROW(c) + ch] = v;
 			if (ch < c)
@@ -469,7 +623,10 @@ check_qdepthwise(int ih, int iw, int c, int k, int s, NnPadding p, NnActivation 
 		failures++;
 		return;
 	}
-	nn_qdepthwise_conv2d(&q, &in, &qout);
+	if (u8)
+		qdepthwise_u8(&q, &in, &qout);
+	else
+		nn_qdepthwise_conv2d(&q, &in, &qout);
 	nn_depthwise_conv2d(&dw, &fin_t, &fout, act);
 	tf_geometry(ih, k, s, p, &oh, &top);
 	tf_geometry(iw, k, s, p, &ow, &left);
@@ -503,21 +660,22 @@ check_qdepthwise(int ih, int iw, int c, int k, int s, NnPadding p, NnActivation 
 						sumx += xv * in_step;
 					}
 				v = fmaf((float) sum, q.mul[ch], q.add[ch]);
-				exact = (int) (v < 0 ? 0 : v > q.top ? q.top : v);
+				v = fminf(v, u8 ? fminf(q.top, NN_U8_MAX) : q.top);
+				exact = (int) (v < 0 ? 0 : v);
 				if (got[o * NN_QROW(c) + ch] != exact)
-					bad = printf("FAIL qdepthwise %dx%dx%d k%d s%d %s act %d: value %zu is %d, want %d\n",
-								 ih, iw, c, k, s, padding_name(p), act, o * c + ch,
+					bad = printf("FAIL qdepthwise%s %dx%dx%d k%d s%d %s act %d: value %zu is %d, want %d\n",
+								 u8 ? " u8" : "", ih, iw, c, k, s, padding_name(p), act, o * c + ch,
 								 got[o * NN_QROW(c) + ch], exact);
 				/* half a weight step: in_step / (mul * out_step) of them per unit */
 				bound = out_step / 2 + sumx * q.mul[ch] * out_step / in_step / 2 +
 					1e-4 * (1 + fabs(want[o * c + ch]));
-				/* the output steps end at NN_QCONV_IN_MAX: clamped there */
+				/* the output steps end at in_max: clamped there */
 				v = fabs(got[o * NN_QROW(c) + ch] * out_step -
-						 fminf(want[o * c + ch], out_step * NN_QCONV_IN_MAX));
+						 fminf(want[o * c + ch], out_step * in_max));
 				qworst = v / bound > qworst ? v / bound : qworst;
 				if (!bad && v > bound)
-					bad = printf("FAIL qdepthwise %dx%dx%d k%d s%d: value %zu is %g, want %g +- %g\n",
-								 ih, iw, c, k, s, o * c + ch,
+					bad = printf("FAIL qdepthwise%s %dx%dx%d k%d s%d: value %zu is %g, want %g +- %g\n",
+								 u8 ? " u8" : "", ih, iw, c, k, s, o * c + ch,
 								 got[o * NN_QROW(c) + ch] * out_step, want[o * c + ch], bound);
 			}
 			if (!bad && NN_QROW(c) != c && got[o * NN_QROW(c) + c] != 0)
@@ -684,8 +842,8 @@ main(void)
 	}
 	check_qconv(20, 21, 301, 40, NN_ACT_RELU6);
 	check_qconv(4, 2, 9, 16, NN_ACT_RELU);	/* 6 + 2 rows */
-	check_depthwise_quantized(9, 7, 38, 1);
-	check_depthwise_quantized(8, 9, 7, 2);
+	check_depthwise_quantized(9, 7, 38, 1, 0);
+	check_depthwise_quantized(8, 9, 7, 2, 0);
 	check_qconv(1, 1, 1024, 9, NN_ACT_NONE);
 	/* whole and partial DW_BLOCKs and panels, odd channels, tail rows */
 	check_requantized(9, 7, 38, 40);
@@ -693,12 +851,31 @@ main(void)
 	check_requantized(7, 6, 32, 21);
 	/* integer depthwise: whole AVX2 blocks and a remainder, odd channels,
 	 * strides 1 and 2, both paddings, ReLU6 and ReLU beyond 6, 5x5, one pixel */
-	check_qdepthwise(9, 7, 38, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
-	check_qdepthwise(8, 9, 32, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
-	check_qdepthwise(9, 8, 7, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
-	check_qdepthwise(9, 9, 48, 3, 2, NN_PAD_VALID, NN_ACT_RELU, 12.0f / NN_QCONV_IN_MAX);
-	check_qdepthwise(7, 6, 17, 5, 1, NN_PAD_SAME, NN_ACT_RELU, 9.0f / NN_QCONV_IN_MAX);
-	check_qdepthwise(1, 1, 64, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX);
+	check_qdepthwise(9, 7, 38, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX, 0);
+	check_qdepthwise(8, 9, 32, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX, 0);
+	check_qdepthwise(9, 8, 7, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX, 0);
+	check_qdepthwise(9, 9, 48, 3, 2, NN_PAD_VALID, NN_ACT_RELU, 12.0f / NN_QCONV_IN_MAX, 0);
+	check_qdepthwise(7, 6, 17, 5, 1, NN_PAD_SAME, NN_ACT_RELU, 9.0f / NN_QCONV_IN_MAX, 0);
+	check_qdepthwise(1, 1, 64, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_QCONV_IN_MAX, 0);
+	/* the same between u8 maps: the clamp at 6 and at NN_U8_MAX (ReLU) */
+	check_qdepthwise(9, 7, 38, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_U8_MAX, 1);
+	check_qdepthwise(8, 9, 32, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 8.0f / NN_U8_MAX, 1);
+	check_qdepthwise(9, 8, 7, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_U8_MAX, 1);
+	check_qdepthwise(9, 9, 48, 3, 2, NN_PAD_VALID, NN_ACT_RELU, 6.0f / NN_U8_MAX, 1);
+	check_qdepthwise(7, 6, 17, 5, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_U8_MAX, 1);
+	/* u8 x s8 1x1: whole and partial panels, cin not a multiple of 4,
+	 * tail rows, several input chunks, every activation */
+	for (NnActivation act = NN_ACT_NONE; act <= NN_ACT_LEAKY; act++)
+	{
+		check_q8conv(5, 7, 5, 16, act);
+		check_q8conv(5, 7, 32, 20, act);
+	}
+	check_q8conv(30, 31, 301, 40, NN_ACT_RELU6);
+	check_q8conv(4, 2, 9, 16, NN_ACT_RELU6);
+	check_q8conv(1, 1, 1024, 9, NN_ACT_RELU6);
+	/* float depthwise into u8 steps: AVX2 blocks, the rest, odd channels */
+	check_depthwise_quantized(9, 7, 38, 1, 1);
+	check_depthwise_quantized(8, 9, 7, 2, 1);
 	/* any convolution in integers: 3x3 both paddings and strides, odd k*k*cin,
 	 * partial panels, several bands, a single output pixel */
 	check_qconv_dynamic(9, 8, 5, 3, 20, 1, NN_PAD_SAME, NN_ACT_RELU);

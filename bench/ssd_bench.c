@@ -2,9 +2,9 @@
  * ssd_bench.c
  *		The SSD detector without a server, on one thread: for each fixture,
  *		milliseconds per detection pass (the 512x512 net plus decoding and
- *		NMS, no landmarks) in float32 and in int16 (NnPrecision), runs of
- *		the two interleaved, the medians, their ratio and the achieved
- *		GFLOP/s; then where a pass's time goes, stage by stage, in both.
+ *		NMS, no landmarks) in float32, int16 and int8 (NnPrecision), runs
+ *		of the three interleaved, the medians, their ratios and the achieved
+ *		GFLOP/s; then where a pass's time goes, stage by stage, in each.
  *
  *   ssd_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
  *
@@ -14,8 +14,8 @@
  * detector's check hook, which run_net calls before each separable layer
  * and each extra layer; the input tensor (face_net_input) is timed on
  * its own and taken out of the first stage.  Stages are given as medians
- * and, for int16, as the fastest pass (which the other jobs of a shared
- * machine disturb least: the figure to compare builds by).
+ * and, for int16 and int8, as the fastest pass (which the other jobs of a
+ * shared machine disturb least: the figure to compare builds by).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +33,11 @@
 #define N_CHECKS 21
 #define N_STAGES (N_CHECKS + 2)
 
-static const char *const precision_name[2] = {"float32", "int16"};
+#define N_PRECISIONS 3
+static const char *const precision_name[N_PRECISIONS] = {"float32", "int16", "int8"};
+static const NnPrecision precisions[N_PRECISIONS] = {
+	NN_PRECISION_FLOAT, NN_PRECISION_INT16, NN_PRECISION_INT8
+};
 
 static double stamps[N_CHECKS];
 static int	n_stamps;
@@ -100,14 +104,14 @@ main(int argc, char **argv)
 	{
 		int			w,
 					h,
-					n[2] = {0, 0};
+					n[N_PRECISIONS] = {0};
 		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
-		double	   *ms = malloc(sizeof(double) * runs * 2 * (2 + N_STAGES));
-		double	   *cpu = ms + runs * 2;
-		double	   *stage = cpu + runs * 2;	/* [stage][precision][run] */
+		double	   *ms = malloc(sizeof(double) * runs * N_PRECISIONS * (2 + N_STAGES));
+		double	   *cpu = ms + runs * N_PRECISIONS;
+		double	   *stage = cpu + runs * N_PRECISIONS;	/* [stage][precision][run] */
 		double	   *input = malloc(sizeof(double) * runs);
-		double		med[2],
-					cpu_med[2],
+		double		med[N_PRECISIONS],
+					cpu_med[N_PRECISIONS],
 					input_med;
 
 		for (int i = 0; i < runs; i++)
@@ -118,13 +122,13 @@ main(int argc, char **argv)
 			input[i] = cpu_ms() - t0;
 		}
 		for (int i = 0; i < runs; i++)
-			for (int p = 0; p < 2; p++)
+			for (int p = 0; p < N_PRECISIONS; p++)
 			{
 				double		t0 = now_ms(),
 							c0 = cpu_ms(),
 							c1;
 
-				face_detector_set_precision(det, p ? NN_PRECISION_INT16 : NN_PRECISION_FLOAT);
+				face_detector_set_precision(det, precisions[p]);
 				n_stamps = 0;
 				n[p] = face_detector_run(det, rgb, w, h, 0.5, faces);
 				c1 = cpu_ms();
@@ -136,10 +140,10 @@ main(int argc, char **argv)
 					double		from = s < 2 ? c0 : stamps[s - 2];
 					double		to = s == 0 ? c0 : s == N_STAGES - 1 ? c1 : stamps[s - 1];
 
-					stage[(s * 2 + p) * runs + i] = to - from;
+					stage[(s * N_PRECISIONS + p) * runs + i] = to - from;
 				}
 			}
-		for (int p = 0; p < 2; p++)
+		for (int p = 0; p < N_PRECISIONS; p++)
 		{
 			med[p] = sort_median(ms + p * runs, runs);
 			cpu_med[p] = sort_median(cpu + p * runs, runs);
@@ -151,38 +155,43 @@ main(int argc, char **argv)
 		}
 		printf("ratio float32 / int16: %.2f (CPU time %.2f)\n", med[0] / med[1],
 			   cpu_med[0] / cpu_med[1]);
+		printf("ratio int16 / int8: %.2f (CPU time %.2f)\n", med[1] / med[2],
+			   cpu_med[1] / cpu_med[2]);
 		input_med = sort_median(input, runs);
-		printf("  %-48s %9s %9s %9s   (CPU ms: medians; int16's fastest pass, which\n"
-			   "  %-48s %9s %9s %9s   the other jobs of a shared machine disturb least)\n",
-			   "stage", "float32", "int16", "min", "", "", "", "");
+		printf("  %-44s %8s %8s %8s %8s %8s  (CPU ms: medians; the fastest\n"
+			   "  %-44s %8s %8s %8s %8s %8s  pass, which the other jobs of a\n"
+			   "  %-44s %8s %8s %8s %8s %8s  shared machine disturb least)\n",
+			   "stage", "float32", "int16", "int8", "int16", "int8",
+			   "", "", "", "", "min", "min", "", "", "", "", "", "");
 		for (int s = 0; s < N_STAGES; s++)
 		{
 			char		name[64];
-			double		f,
-						q,
-						qmin;
+			double		m[N_PRECISIONS],
+						fastest[N_PRECISIONS];
 
-			/* sort_median sorts: [0] is then the fastest pass */
-			if (s == 0)
+			for (int p = 0; p < N_PRECISIONS; p++)
 			{
-				f = q = sort_median(input, runs);
-				qmin = input[0];
-			}
-			else
-			{
-				f = sort_median(stage + (s * 2) * runs, runs);
-				q = sort_median(stage + (s * 2 + 1) * runs, runs);
-				qmin = stage[(s * 2 + 1) * runs];
-			}
-			/* the first check comes after the input tensor: take it out */
-			if (s == 1)
-			{
-				f -= input_med;
-				q -= input_med;
-				qmin -= input[0];
+				/* sort_median sorts: [0] is then the fastest pass */
+				if (s == 0)
+				{
+					m[p] = sort_median(input, runs);
+					fastest[p] = input[0];
+				}
+				else
+				{
+					m[p] = sort_median(stage + (s * N_PRECISIONS + p) * runs, runs);
+					fastest[p] = stage[(s * N_PRECISIONS + p) * runs];
+				}
+				/* the first check comes after the input tensor: take it out */
+				if (s == 1)
+				{
+					m[p] -= input_med;
+					fastest[p] -= input[0];
+				}
 			}
 			stage_name(s, name, sizeof(name));
-			printf("  %-48s %9.2f %9.2f %9.2f\n", name, f, q, qmin);
+			printf("  %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, m[0], m[1], m[2],
+				   fastest[1], fastest[2]);
 		}
 		free(ms);
 		free(input);

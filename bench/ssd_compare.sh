@@ -1,5 +1,5 @@
 #!/bin/bash
-# ssd_compare.sh: the SSD pass of this tree, in float32 and in int16
+# ssd_compare.sh: the SSD pass of this tree, in float32, int16 and int8
 # (facerec.nn_precision), against an older commit's, in the same run
 # (printed, never asserted).  Builds the older commit's src/ with this
 # tree's bench/ssd_bench driver (its own where that does not build), and
@@ -7,7 +7,8 @@
 #   bench/ssd_compare.sh [BASE_COMMIT (default 89cb0e8: before the int16 path)]
 # RUNS passes per round (default 15); prints each round's figures and the
 # median ratios base / this tree, precision by precision when the base has
-# both passes, else against its only (float32) one.  Environment:
+# that pass (int8 against the base's int16 when it has no int8, as its
+# fastest), else against its only (float32) one.  Environment:
 #   FIXTURE  another WxH.rgb fixture (default the 500x332 group photo),
 #            e.g. the 1920x1280 one
 #   TIME     wall (default: wall-clock medians), cpu (medians of the
@@ -46,21 +47,30 @@ elif [ "${TIME:-wall}" = min ]; then
 else
 	median() { grep -m1 -e "$1" | sed -n 's/.*median \([0-9.]*\) ms.*/\1/p'; }
 fi
-# the base's pass in precision $1, or its only one
-base_median() { local out; out=$(cat); if grep -q "$1" <<<"$out"; then median "$1" <<<"$out"; else median median <<<"$out"; fi; }
+# the base's pass in precision $1 (int8: int16 when it has none), or its only one
+base_median() {
+	local out p=$1
+	out=$(cat)
+	[ "$p" = int8 ] && ! grep -q "$p" <<<"$out" && p=int16
+	if grep -q "$p" <<<"$out"; then median "$p" <<<"$out"; else median median <<<"$out"; fi
+}
 ratio() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.2f", b / n }'; }
 middle() { sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p"; }
 float_ratios=()
 int16_ratios=()
+int8_ratios=()
 for r in $(seq "$ROUNDS"); do
 	base=$("$tmp/bench/bin/ssd_bench" "$WEIGHTS" "$RUNS" "${FIXTURES[@]}")
 	bf=$(base_median float32 <<<"$base")
 	bq=$(base_median int16 <<<"$base")
+	b8=$(base_median int8 <<<"$base")
 	out=$(bin/ssd_bench "$WEIGHTS" "$RUNS" "${FIXTURES[@]}")
 	f=$(median float32 <<<"$out")
 	q=$(median int16 <<<"$out")
+	q8=$(median int8 <<<"$out")
 	float_ratios+=("$(ratio "$bf" "$f")")
 	int16_ratios+=("$(ratio "$bq" "$q")")
-	echo "round $r: $BASE float32 ${bf} ms, int16 ${bq} ms; this tree float32 ${f} ms (ratio ${float_ratios[-1]}), int16 ${q} ms (ratio ${int16_ratios[-1]})"
+	int8_ratios+=("$(ratio "$b8" "$q8")")
+	echo "round $r: $BASE float32 ${bf} ms, int16 ${bq} ms, int8 ${b8} ms; this tree float32 ${f} ms (ratio ${float_ratios[-1]}), int16 ${q} ms (ratio ${int16_ratios[-1]}), int8 ${q8} ms (ratio ${int8_ratios[-1]})"
 done
-echo "median ratio $BASE / this tree: float32 $(printf '%s\n' "${float_ratios[@]}" | middle), int16 $(printf '%s\n' "${int16_ratios[@]}" | middle)"
+echo "median ratio $BASE / this tree: float32 $(printf '%s\n' "${float_ratios[@]}" | middle), int16 $(printf '%s\n' "${int16_ratios[@]}" | middle), int8 $(printf '%s\n' "${int8_ratios[@]}" | middle)"

@@ -10,8 +10,11 @@
  *		facerec.nn_precision (int16): the arithmetic of the SSD detector's
  *		1x1 layers and of the recognition net's residual blocks, 'int16'
  *		(16-bit integers: each about 1.5x faster, results within the
- *		tolerances README "Inference engine" gives) or 'float' (float32:
- *		face-api's results exactly).  Read on every use of either net.
+ *		tolerances README "Inference engine" gives), 'float' (float32:
+ *		face-api's results exactly) or 'int8' (the SSD's separable layers
+ *		on u8 maps with 7-bit weights, faster again but coarser: borderline
+ *		faces move across a threshold; the recognition net as int16).  Read
+ *		on every use of either net.
  */
 #include "postgres.h"
 
@@ -26,6 +29,7 @@ int			face_nn_precision = NN_PRECISION_INT16;
 static const struct config_enum_entry precision_options[] = {
 	{"float", NN_PRECISION_FLOAT, false},
 	{"int16", NN_PRECISION_INT16, false},
+	{"int8", NN_PRECISION_INT8, false},
 	{NULL, 0, false}
 };
 
@@ -135,7 +139,7 @@ void
 face_models_init(void)
 {
 	DefineCustomEnumVariable("facerec.nn_precision",
-							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster) or float (face-api's results exactly).",
+							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster), float (face-api's results exactly) or int8 (the SSD's separable layers in u8 x s8: faster again, coarser).",
 							 NULL,
 							 &face_nn_precision,
 							 NN_PRECISION_INT16,

@@ -13,7 +13,7 @@
  *           the shortcut is zero-padded bottom/right (nn_add_padded_relu).
  * Every conv has its affine scale layer folded in by tools/convert-model.py.
  *
- * In int16 (face_recognizer_set_precision) the blocks' 3x3 convolutions
+ * In int16 and int8 (face_recognizer_set_precision) the blocks' 3x3 convolutions
  * run as NnQConv on their ReLU inputs, each call quantizing its input with
  * its own step (nn_qconv2d_dynamic); the weights are packed at open (11
  * MiB of int16 panels per process, next to the shared float mapping).
@@ -213,7 +213,8 @@ static void
 conv(FaceRecognizer *rec, const NnConv *conv, const NnQConv *q, const NnTensor *in,
 	 NnTensor *out, NnActivation act)
 {
-	if (rec->precision == NN_PRECISION_INT16)
+	/* int8 has no u8 path here (ReLU outputs, unbounded): int16 */
+	if (rec->precision != NN_PRECISION_FLOAT)
 		nn_qconv2d_dynamic(q, in, out, act, rec->scratch);
 	else
 		nn_conv2d(conv, in, out, act, rec->scratch);

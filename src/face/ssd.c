@@ -27,7 +27,11 @@
  * layers and the 1x1 extra layers run as NnQConv, the depthwise halves
  * storing their output quantized for them, and the maps between separable
  * layers are int16 too, except where a box predictor reads them; the rest
- * stays float32.
+ * stays float32.  In int8 the separable layers run between u8 maps
+ * instead (qdepthwise.c's u8 variant, then qconv_u8.c's u8 x s8 1x1
+ * layers, every map a ReLU6 output in steps of 6 / NN_U8_MAX); after a
+ * float map (conv_0's, and those the box predictors read) the float
+ * depthwise half stores u8 steps; the extra layers run as in int16.
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -46,6 +50,7 @@
 #define LARGEST_MAP ((size_t) 256 * 256 * 64)	/* layer 1's pointwise output */
 #define RELU6_MAX 6.0f			/* every map is a ReLU6 output */
 #define RELU6_STEP (RELU6_MAX / NN_QCONV_IN_MAX)	/* its int16 steps */
+#define RELU6_STEP_U8 (RELU6_MAX / NN_U8_MAX)	/* its u8 steps */
 
 static const int layer_channels[N_LAYERS] = {
 	32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
@@ -94,6 +99,8 @@ struct FaceDetector
 	NnQConv		qpw[N_LAYERS];	/* pw in integers, [0] unused */
 	NnQDepthwise qdw[N_LAYERS];	/* dw in integers, on int16 maps, [0] unused */
 	NnQConv		qextra[N_EXTRA];	/* the 1x1 (even) extra layers */
+	NnQ8Conv	q8pw[N_LAYERS];	/* pw in u8 x s8, [0] unused */
+	NnQDepthwise q8dw[N_LAYERS];	/* dw in integers, on u8 maps, [0] unused */
 	void	   *qscratch;
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
 	float		(*encodings)[4];
@@ -201,7 +208,10 @@ prepare_integer_layers(FaceDetector *det, NnError *err)
 	for (int i = 1; i < N_LAYERS; i++)
 		if (prepare_integer(&det->qpw[i], &det->pw[i], &scratch, err) != 0 ||
 			nn_qdepthwise_prepare(&det->qdw[i], &det->dw[i], RELU6_STEP, RELU6_STEP,
-								  NN_ACT_RELU6, err) != 0)
+								  NN_ACT_RELU6, err) != 0 ||
+			nn_q8conv_prepare(&det->q8pw[i], &det->pw[i], RELU6_MAX, err) != 0 ||
+			nn_qdepthwise_prepare(&det->q8dw[i], &det->dw[i], RELU6_STEP_U8,
+								  RELU6_STEP_U8, NN_ACT_RELU6, err) != 0)
 			return -1;
 	for (int i = 0; i < N_EXTRA; i += 2)
 		if (prepare_integer(&det->qextra[i], &det->extra[i], &scratch, err) != 0)
@@ -251,6 +261,8 @@ face_detector_close(FaceDetector *det)
 	{
 		nn_qconv_free(&det->qpw[i]);
 		nn_qdepthwise_free(&det->qdw[i]);
+		nn_q8conv_free(&det->q8pw[i]);
+		nn_qdepthwise_free(&det->q8dw[i]);
 	}
 	for (int i = 0; i < N_EXTRA; i++)
 		nn_qconv_free(&det->qextra[i]);
@@ -294,7 +306,7 @@ predict(FaceDetector *det, const BoxPredictor *pred, const NnTensor *map)
 static void
 extra_pointwise(const FaceDetector *det, int i, const NnTensor *in, NnTensor *out)
 {
-	if (det->precision == NN_PRECISION_INT16)
+	if (det->precision != NN_PRECISION_FLOAT)
 		nn_qconv2d(&det->qextra[i], in, out, NN_ACT_RELU6, det->qscratch);
 	else
 		nn_conv2d(&det->extra[i], in, out, NN_ACT_RELU6, NULL);
@@ -308,6 +320,39 @@ feeds_predictor(int i)
 }
 
 /*
+ * separable's int8 arithmetic: x holds a u8 map when *xq, else floats
+ * (conv_0's, or one a box predictor read), which the float depthwise half
+ * reads as such; either way the depthwise half writes u8 steps into t and
+ * the 1x1 half writes x: u8 unless a box predictor reads it.
+ */
+static void
+separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
+{
+	NnU8Tensor	mid = {0, 0, 0, (uint8_t *) t->data};
+
+	if (*xq)
+	{
+		NnU8Tensor	in = {x->h, x->w, x->c, (uint8_t *) x->data};
+
+		nn_qdepthwise_conv2d_u8(&det->q8dw[i], &in, &mid);
+	}
+	else
+		nn_depthwise_conv2d_u8(&det->dw[i], x, &mid, NN_ACT_RELU6, RELU6_STEP_U8);
+	*xq = !feeds_predictor(i);
+	if (*xq)
+	{
+		NnU8Tensor	out = {0, 0, 0, (uint8_t *) x->data};
+
+		nn_q8conv2d_requantized(&det->q8pw[i], &mid, &out, RELU6_STEP_U8);
+		x->h = out.h;
+		x->w = out.w;
+		x->c = out.c;
+	}
+	else
+		nn_q8conv2d(&det->q8pw[i], &mid, x, NN_ACT_RELU6);
+}
+
+/*
  * Separable layer i from x back into x, through t.  In integers the
  * depthwise half stores its output quantized for the 1x1 half, in t's
  * memory (int16 take half a float's room), and the 1x1 half stores its
@@ -318,7 +363,9 @@ feeds_predictor(int i)
 static void
 separable(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 {
-	if (det->precision == NN_PRECISION_INT16)
+	if (det->precision == NN_PRECISION_INT8)
+		separable_u8(det, i, x, xq, t);
+	else if (det->precision == NN_PRECISION_INT16)
 	{
 		NnQTensor	q = {0, 0, 0, (int16_t *) t->data};
 		NnQTensor	qx = {x->h, x->w, x->c, (int16_t *) x->data};

@@ -15,8 +15,9 @@
  *
  * The quantized variant stores each block as int16 steps (nn_quantize) for
  * an integer 1x1 convolution instead of floats: half the bytes written, and
- * no separate pass to read the floats back and quantize them.  (Between
- * int16 maps, qdepthwise.c does the whole layer in integers.)
+ * no separate pass to read the floats back and quantize them; the u8
+ * variant as u8 steps (nn_quantize_u8) for qconv_u8.c.  (Between int16 or
+ * u8 maps, qdepthwise.c does the whole layer in integers.)
  */
 #include "nn/nn.h"
 
@@ -53,6 +54,18 @@ nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
 #define DW_BLOCK 16				/* channels per block: two AVX2 registers */
 
 /*
+ * Where quantized outputs go: int16 steps (q16, rows of NN_QROW(c)) or u8
+ * steps (q8, rows of NN_U8ROW(c)) of 1 / inv, or neither (floats).  In
+ * dw_run, the map; in the block kernels, the pixel's row.
+ */
+typedef struct DwQuant
+{
+	int16_t    *q16;
+	uint8_t    *q8;
+	float		inv;
+} DwQuant;
+
+/*
  * Channels [c0, c0 + n) of one output pixel o, from the taps [ky0, ky1) x
  * [kx0, kx1) whose top-left input pixel is p (taps outside the input are
  * already cut off; row and pixel: the input's strides in values).  n is
@@ -61,7 +74,7 @@ nn_depthwise_bind(NnDepthwise *dw, const NnWeights *weights, const char *prefix,
 static inline __attribute__((always_inline)) void
 dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 		 int n, int ky0, int ky1, int kx0, int kx1, NnActivation act,
-		 float *restrict o, int16_t *restrict qo, float inv)
+		 float *restrict o, DwQuant qo)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
@@ -81,28 +94,29 @@ dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 			acc[j] += dw->bias[c0 + j];
 	nn_activate(acc, n, act);
 	for (int j = 0; j < n; j++)
-		if (qo)
-			qo[c0 + j] = nn_quantize(acc[j], inv);
+		if (qo.q16)
+			qo.q16[c0 + j] = nn_quantize(acc[j], qo.inv);
+		else if (qo.q8)
+			qo.q8[c0 + j] = nn_quantize_u8(acc[j], qo.inv);
 		else
 			o[c0 + j] = acc[j];
 }
 
 /*
  * A kernel for DW_BLOCK channels of one pixel (dw_block's arguments): into
- * o, or quantized into qo when that is not NULL.
+ * o, or quantized into qo's row when it has one.
  */
 typedef void (*DwBlockFunc) (const NnDepthwise *dw, const float *p, size_t row,
 							 int pixel, int c0, int ky0, int ky1, int kx0,
-							 int kx1, NnActivation act, float *o, int16_t *qo,
-							 float inv);
+							 int kx1, NnActivation act, float *o, DwQuant qo);
 
 /*
- * out's shape is set; the float output goes to out->data, or when qout is
- * not NULL quantized to qout (rows of NN_QROW(c))
+ * out's shape is set; the float output goes to out->data, or quantized
+ * to qout's map when it has one
  */
 static inline __attribute__((always_inline)) void
 dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-	   NnActivation act, int16_t *qout, float inv, DwBlockFunc block)
+	   NnActivation act, DwQuant qout, DwBlockFunc block)
 {
 	const int	k = dw->k;
 	const int	c = dw->c;
@@ -126,16 +140,21 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 			const int	kx1 = ix + k > in->w ? in->w - ix : k;
 			const size_t at = (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * pixel;
 			const float *p = in->data + at;
-			float	   *o = qout ? NULL : dst + ((size_t) oy * out->w + ox) * c;
-			int16_t    *qo = qout ? qout + ((size_t) oy * out->w + ox) * NN_QROW(c) : NULL;
+			const size_t px = (size_t) oy * out->w + ox;
+			float	   *o = qout.q16 || qout.q8 ? NULL : dst + px * c;
+			DwQuant		qo = {qout.q16 ? qout.q16 + px * NN_QROW(c) : NULL,
+			qout.q8 ? qout.q8 + px * NN_U8ROW(c) : NULL, qout.inv};
 			int			c0 = 0;
 
 			for (; c0 + DW_BLOCK <= c; c0 += DW_BLOCK)
-				block(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
+				block(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo);
 			if (c0 < c)
-				dw_block(dw, p, row, pixel, c0, c - c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
-			if (qo && NN_QROW(c) != c)
-				qo[c] = 0;
+				dw_block(dw, p, row, pixel, c0, c - c0, ky0, ky1, kx0, kx1, act, o, qo);
+			/* the rows' padding */
+			if (qo.q16 && NN_QROW(c) != c)
+				qo.q16[c] = 0;
+			for (int j = c; qo.q8 && j < NN_U8ROW(c); j++)
+				qo.q8[j] = 0;
 		}
 	}
 }
@@ -173,7 +192,7 @@ dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c
 static inline __attribute__((always_inline)) AVX2 void
 dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o,
-			  int16_t *qo, float inv)
+			  DwQuant qo)
 {
 	__m256		lo = _mm256_setzero_ps();
 	__m256		hi = _mm256_setzero_ps();
@@ -207,9 +226,14 @@ dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int 
 								  _mm256_cmp_ps(hi, zero, _CMP_GT_OQ));
 			break;
 	}
-	if (qo)
+	if (qo.q16)
 	{
-		nn_quantize16_avx2(lo, hi, inv, qo + c0);
+		nn_quantize16_avx2(lo, hi, qo.inv, qo.q16 + c0);
+		return;
+	}
+	if (qo.q8)
+	{
+		nn_quantize16_u8_avx2(lo, hi, qo.inv, qo.q8 + c0);
 		return;
 	}
 	_mm256_storeu_ps(o + c0, lo);
@@ -219,16 +243,16 @@ dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int 
 AVX2 static void
 dw_block_float_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel,
 					int c0, int ky0, int ky1, int kx0, int kx1,
-					NnActivation act, float *o, int16_t *qo, float inv)
+					NnActivation act, float *o, DwQuant qo)
 {
-	dw_block_avx2(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo, inv);
+	dw_block_avx2(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo);
 }
 
 AVX2 static void
 dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-			NnActivation act, int16_t *qout, float inv)
+			NnActivation act, DwQuant qout)
 {
-	dw_run(dw, in, out, act, qout, inv, dw_block_float_avx2);
+	dw_run(dw, in, out, act, qout, dw_block_float_avx2);
 }
 #endif
 
@@ -236,16 +260,16 @@ dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 static void
 dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row, int pixel,
 				  int c0, int ky0, int ky1, int kx0, int kx1, NnActivation act,
-				  float *o, int16_t *qo, float inv)
+				  float *o, DwQuant qo)
 {
-	dw_block(dw, p, row, pixel, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o, qo, inv);
+	dw_block(dw, p, row, pixel, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o, qo);
 }
 
 static void
 dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-				NnActivation act, int16_t *qout, float inv)
+				NnActivation act, DwQuant qout)
 {
-	dw_run(dw, in, out, act, qout, inv, dw_block_baseline);
+	dw_run(dw, in, out, act, qout, dw_block_baseline);
 }
 
 /*
@@ -253,7 +277,7 @@ dw_run_baseline(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
  */
 static void
 depthwise(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
-		  NnActivation act, int16_t *qout, float inv)
+		  NnActivation act, DwQuant qout)
 {
 	out->h = nn_out_size(in->h, dw->k, dw->stride, dw->padding);
 	out->w = nn_out_size(in->w, dw->k, dw->stride, dw->padding);
@@ -261,18 +285,20 @@ depthwise(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 #if defined(__x86_64__)
 	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
 	{
-		dw_run_avx2(dw, in, out, act, qout, inv);
+		dw_run_avx2(dw, in, out, act, qout);
 		return;
 	}
 #endif
-	dw_run_baseline(dw, in, out, act, qout, inv);
+	dw_run_baseline(dw, in, out, act, qout);
 }
 
 void
 nn_depthwise_conv2d(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 					NnActivation act)
 {
-	depthwise(dw, in, out, act, NULL, 0);
+	DwQuant		none = {NULL, NULL, 0};
+
+	depthwise(dw, in, out, act, none);
 }
 
 void
@@ -280,8 +306,22 @@ nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor *in,
 							  NnQTensor *out, NnActivation act, float step)
 {
 	NnTensor	shape = {0, 0, 0, NULL};
+	DwQuant		q = {out->data, NULL, 1.0f / step};
 
-	depthwise(dw, in, &shape, act, out->data, 1.0f / step);
+	depthwise(dw, in, &shape, act, q);
+	out->h = shape.h;
+	out->w = shape.w;
+	out->c = shape.c;
+}
+
+void
+nn_depthwise_conv2d_u8(const NnDepthwise *dw, const NnTensor *in, NnU8Tensor *out,
+					   NnActivation act, float step)
+{
+	NnTensor	shape = {0, 0, 0, NULL};
+	DwQuant		q = {NULL, out->data, 1.0f / step};
+
+	depthwise(dw, in, &shape, act, q);
 	out->h = shape.h;
 	out->w = shape.w;
 	out->c = shape.c;

@@ -201,11 +201,73 @@ extern size_t nn_qconv_dynamic_scratch_size(const NnQConv *q, int in_h, int in_w
 extern void nn_qconv2d_dynamic(const NnQConv *q, const NnTensor *in, NnTensor *out,
 							   NnActivation act, void *scratch);
 
+/*
+ * A 1x1 stride-1 convolution on unsigned 8-bit activations (qconv_u8.c),
+ * for MobileNet's ReLU6 maps: the input in steps of in_max / NN_U8_MAX
+ * (an NnU8Tensor, steps in [0, NN_U8_MAX]), each output channel's weights
+ * signed 7-bit (|w| <= NN_Q8_WEIGHT_MAX) with their own step, so that
+ * AVX2's vpmaddubsw never saturates (2 * 255 * 63 < 32767); sums exact in
+ * int32.  Prepared once from a bound 1x1 NnConv (the packed weights are
+ * this struct's own; the bias stays the NnConv's).
+ */
+#define NN_U8_MAX 255
+#define NN_Q8_WEIGHT_MAX 63
+
+/* u8 activations: value = data * step, rows of NN_U8ROW(c) bytes (c
+ * rounded up to a multiple of 4, the padding 0: whole 4-byte groups) */
+#define NN_U8ROW(c) (((c) + 3) & ~3)
+
+typedef struct NnU8Tensor
+{
+	int			h;
+	int			w;
+	int			c;
+	uint8_t    *data;
+} NnU8Tensor;
+
+/* x / step rounded and clamped to [0, NN_U8_MAX]; inv = 1 / step */
+static inline uint8_t
+nn_quantize_u8(float x, float inv)
+{
+	float		v = x * inv + 0.5f;
+
+	return (uint8_t) (v < 0 ? 0 : v > NN_U8_MAX ? NN_U8_MAX : v);
+}
+
+typedef struct NnQ8Conv
+{
+	int			cin;
+	int			kp;				/* cin rounded up to a multiple of 4 */
+	int			cout;
+	int			np;				/* cout rounded up to the panel width */
+	float		in_step;		/* in_max / NN_U8_MAX */
+	int8_t	   *packed;			/* weight panels, see qconv_u8.c */
+	float	   *scale;			/* [np]: in_step / each channel's weight step */
+	const float *bias;			/* [cout] */
+} NnQ8Conv;
+
+/* Quantize the 1x1 conv's weights for inputs in [0, in_max]; -1 with err set */
+extern int	nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max,
+							  NnError *err);
+extern void nn_q8conv_free(NnQ8Conv *q);
+
+/* out = act(conv(in) + bias) as floats, as nn_conv2d does */
+extern void nn_q8conv2d(const NnQ8Conv *q, const NnU8Tensor *in, NnTensor *out,
+						NnActivation act);
+
+/*
+ * The same, act NN_ACT_RELU6, stored as u8 steps of step (nn_quantize_u8;
+ * step >= 6 / NN_U8_MAX so that 6 fits) for the next layer.
+ */
+extern void nn_q8conv2d_requantized(const NnQ8Conv *q, const NnU8Tensor *in,
+									NnU8Tensor *out, float step);
+
 /* the arithmetic a net runs its 1x1 layers in */
 typedef enum NnPrecision
 {
 	NN_PRECISION_FLOAT,			/* float32 sgemm: the reference's results */
-	NN_PRECISION_INT16			/* NnQConv: faster, within stated tolerances */
+	NN_PRECISION_INT16,			/* NnQConv: faster, within stated tolerances */
+	NN_PRECISION_INT8			/* as INT16, and NnQ8Conv where a net has it */
 } NnPrecision;
 
 /* a depthwise convolution: one k x k filter per channel */
@@ -239,6 +301,10 @@ extern void nn_depthwise_conv2d_quantized(const NnDepthwise *dw, const NnTensor 
 										  NnQTensor *out, NnActivation act,
 										  float step);
 
+/* the same as u8 steps (nn_quantize_u8), rows of NN_U8ROW(c) */
+extern void nn_depthwise_conv2d_u8(const NnDepthwise *dw, const NnTensor *in,
+								   NnU8Tensor *out, NnActivation act, float step);
+
 /*
  * A depthwise convolution in 16-bit integers (qdepthwise.c) between int16
  * maps: the input in steps of in_step (an NnQTensor: steps in [0,
@@ -270,6 +336,14 @@ extern void nn_qdepthwise_free(NnQDepthwise *q);
 /* out = act(depthwise(in) + bias) in steps; sets out's shape; no aliasing */
 extern void nn_qdepthwise_conv2d(const NnQDepthwise *q, const NnQTensor *in,
 								 NnQTensor *out);
+
+/*
+ * The same between u8 maps (NnU8Tensor), q prepared with act NN_ACT_RELU6
+ * and out_step >= 6 / NN_U8_MAX (so that every output fits a byte) and
+ * in_step the input's step.
+ */
+extern void nn_qdepthwise_conv2d_u8(const NnQDepthwise *q, const NnU8Tensor *in,
+									NnU8Tensor *out);
 
 /* x[i] = act(x[i]) for n values */
 extern void nn_activate(float *x, size_t n, NnActivation act);

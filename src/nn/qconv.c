@@ -255,20 +255,7 @@ store_avx2(const NnQConv *q, __m256i lo_sum, __m256i hi_sum, int n0,
 		finish_row(q, sum, n0, act, o);
 		return;
 	}
-	lo = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo_sum), _mm256_load_ps(q->scale + n0),
-						 _mm256_loadu_ps(q->bias + n0));
-	hi = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi_sum), _mm256_load_ps(q->scale + n0 + 8),
-						 _mm256_loadu_ps(q->bias + n0 + 8));
-	if (act == NN_ACT_RELU6)
-	{
-		lo = _mm256_min_ps(lo, _mm256_set1_ps(6.0f));
-		hi = _mm256_min_ps(hi, _mm256_set1_ps(6.0f));
-	}
-	if (act == NN_ACT_RELU6 || act == NN_ACT_RELU)
-	{
-		lo = _mm256_max_ps(lo, _mm256_setzero_ps());
-		hi = _mm256_max_ps(hi, _mm256_setzero_ps());
-	}
+	nn_scale_bias16_avx2(lo_sum, hi_sum, q->scale + n0, q->bias + n0, act, &lo, &hi);
 	if (o.qout)
 	{
 		/* a whole panel: cout is even, its rows have no padding */

@@ -21,6 +21,11 @@
  * without AVX2, take the portable loop, whose float steps are the same
  * (fmaf: one rounding, as the AVX2 multiply-add): both give the same
  * int16 results bit for bit.
+ *
+ * The same code runs between u8 maps (nn_qdepthwise_conv2d_u8, for
+ * qconv_u8.c's layers): the inputs widened to int16 as they are loaded
+ * (a step is at most NN_U8_MAX, within the bound above), the outputs
+ * clamped at NN_U8_MAX and narrowed to bytes.
  */
 #include "nn/nn.h"
 
@@ -30,7 +35,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "nn/quantize_avx2.h"
 #endif
 
 #define QDW_BLOCK 16			/* channels per AVX2 block */
@@ -151,43 +156,64 @@ nn_qdepthwise_free(NnQDepthwise *q)
 	q->mul = q->add = NULL;
 }
 
-/* the int16 step of a channel's exact sum */
-static inline int16_t
-finish(const NnQDepthwise *q, int32_t sum, int ch)
+/* the output step of a channel's exact sum, at most top */
+static inline int
+finish(const NnQDepthwise *q, int32_t sum, int ch, float top)
 {
 	float		v = fmaf((float) sum, q->mul[ch], q->add[ch]);
 
 	/* truncation after the +0.5 in add rounds: v >= 0 */
-	return (int16_t) (v < 0 ? 0 : v > q->top ? q->top : v);
+	return (int) (v < 0 ? 0 : v > top ? top : v);
 }
 
-/* channels [c0, c) of one pixel, tap t's input row at tap[t] */
-static void
-channels_portable(const NnQDepthwise *q, const int16_t *const *tap, int c0, int16_t *o)
+/*
+ * channels [c0, c) of one pixel, tap t's input row at tap[t]; u8 maps
+ * when U8 (constant where inlined), else int16
+ */
+static inline __attribute__((always_inline)) void
+channels_portable(const NnQDepthwise *q, const void *const *tap, int c0, void *o,
+				  const int U8)
 {
+	const float top = U8 ? fminf(q->top, NN_U8_MAX) : q->top;
+
 	for (int ch = c0; ch < q->c; ch++)
 	{
 		int32_t		sum = 0;
 
 		for (int t = 0; t < q->k * q->k; t++)
-			sum += tap[t][ch] * q->taps[(size_t) t * q->c + ch];
-		o[ch] = finish(q, sum, ch);
+			sum += (U8 ? ((const uint8_t *) tap[t])[ch] : ((const int16_t *) tap[t])[ch]) *
+				q->taps[(size_t) t * q->c + ch];
+		if (U8)
+			((uint8_t *) o)[ch] = finish(q, sum, ch, top);
+		else
+			((int16_t *) o)[ch] = finish(q, sum, ch, top);
 	}
 }
 
 #if defined(__x86_64__)
 #define AVX2 __attribute__((target("avx2,fma")))
 
+/* 16 input steps of channels c0.. of one tap as int16 */
+static inline __attribute__((always_inline)) AVX2 __m256i
+load16(const void *row, int c0, const int U8)
+{
+	if (U8)
+		return _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) ((const uint8_t *) row + c0)));
+	return _mm256_loadu_si256((const __m256i *) ((const int16_t *) row + c0));
+}
+
 /*
  * Every whole block of one pixel (tap t's input row at tap[t]), K = q->k
- * constant where it is inlined, so that the pairs unroll.
+ * and U8 (u8 maps, else int16) constant where it is inlined, so that the
+ * pairs unroll.
  */
 static inline __attribute__((always_inline)) AVX2 void
-blocks_avx2(const NnQDepthwise *q, const int16_t *const *tap, int16_t *o, const int K)
+blocks_avx2(const NnQDepthwise *q, const void *const *tap, void *o, const int K,
+			const int U8)
 {
 	const int	pairs = (K * K + 1) / 2;
 	const __m256 zero = _mm256_setzero_ps();
-	const __m256 top = _mm256_set1_ps(q->top);
+	const __m256 top = _mm256_set1_ps(U8 ? fminf(q->top, NN_U8_MAX) : q->top);
 	const int16_t *w = q->packed;
 
 	for (int c0 = 0; c0 + QDW_BLOCK <= q->c; c0 += QDW_BLOCK)
@@ -197,13 +223,13 @@ blocks_avx2(const NnQDepthwise *q, const int16_t *const *tap, int16_t *o, const 
 		__m256		f0,
 					f1;
 		__m256i		s0,
-					s1;
+					s1,
+					v;
 
 		for (int p = 0; p < pairs; p++, w += 2 * QDW_BLOCK)
 		{
-			__m256i		a = _mm256_loadu_si256((const __m256i *) (tap[2 * p] + c0));
-			__m256i		b = 2 * p + 1 < K * K ?
-				_mm256_loadu_si256((const __m256i *) (tap[2 * p + 1] + c0)) :
+			__m256i		a = load16(tap[2 * p], c0, U8);
+			__m256i		b = 2 * p + 1 < K * K ? load16(tap[2 * p + 1], c0, U8) :
 				_mm256_setzero_si256();
 
 			lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b),
@@ -221,77 +247,139 @@ blocks_avx2(const NnQDepthwise *q, const int16_t *const *tap, int16_t *o, const 
 		s0 = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(f0, zero), top));
 		s1 = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(f1, zero), top));
 		/* packs interleaves the 128-bit halves; the permute puts them back */
-		_mm256_storeu_si256((__m256i *) (o + c0),
-							_mm256_permute4x64_epi64(_mm256_packs_epi32(s0, s1), 0xD8));
+		v = _mm256_permute4x64_epi64(_mm256_packs_epi32(s0, s1), 0xD8);
+		if (U8)
+			nn_store16_u8_avx2(v, (uint8_t *) o + c0);
+		else
+			_mm256_storeu_si256((__m256i *) ((int16_t *) o + c0), v);
 	}
 }
 
 static AVX2 void
-blocks_avx2_k3(const NnQDepthwise *q, const int16_t *const *tap, int16_t *o)
+blocks_avx2_k3(const NnQDepthwise *q, const void *const *tap, void *o)
 {
-	blocks_avx2(q, tap, o, 3);
+	blocks_avx2(q, tap, o, 3, 0);
 }
 
 static AVX2 void
-blocks_avx2_any(const NnQDepthwise *q, const int16_t *const *tap, int16_t *o)
+blocks_avx2_any(const NnQDepthwise *q, const void *const *tap, void *o)
 {
-	blocks_avx2(q, tap, o, q->k);
+	blocks_avx2(q, tap, o, q->k, 0);
+}
+
+static AVX2 void
+blocks_avx2_k3_u8(const NnQDepthwise *q, const void *const *tap, void *o)
+{
+	blocks_avx2(q, tap, o, 3, 1);
+}
+
+static AVX2 void
+blocks_avx2_any_u8(const NnQDepthwise *q, const void *const *tap, void *o)
+{
+	blocks_avx2(q, tap, o, q->k, 1);
 }
 #endif
 
 /* the whole blocks of a pixel */
-typedef void (*BlocksFunc) (const NnQDepthwise *q, const int16_t *const *tap, int16_t *o);
+typedef void (*BlocksFunc) (const NnQDepthwise *q, const void *const *tap, void *o);
+
+static void
+channels_portable_i16(const NnQDepthwise *q, const void *const *tap, int c0, void *o)
+{
+	channels_portable(q, tap, c0, o, 0);
+}
+
+static void
+channels_portable_u8(const NnQDepthwise *q, const void *const *tap, int c0, void *o)
+{
+	channels_portable(q, tap, c0, o, 1);
+}
 
 /*
- * out = act(depthwise(in) + bias) in int16 steps; sets out's shape.
- * out must not alias in.
+ * out = act(depthwise(in) + bias) in steps, between maps of rows of row
+ * elements of size bytes (int16 or u8) at in and out, of in_h x in_w input
+ * pixels; sets out_h, out_w.  blocks (NULL without AVX2) does the whole
+ * blocks of a pixel, rest the channels after them.  Inlined, so that
+ * size, blocks and rest are constants at each call.
  */
-void
-nn_qdepthwise_conv2d(const NnQDepthwise *q, const NnQTensor *in, NnQTensor *out)
+static inline __attribute__((always_inline)) void
+qdepthwise_map(const NnQDepthwise *q, const void *in, int in_h, int in_w,
+			   void *out, int *out_h, int *out_w, size_t size, int row,
+			   BlocksFunc blocks,
+			   void (*rest) (const NnQDepthwise *, const void *const *, int, void *))
 {
 	const int	k = q->k;
 	const int	s = q->stride;
-	const int	row = NN_QROW(q->c);
-	const int16_t *tap[QDW_MAX_K * QDW_MAX_K];
-	BlocksFunc	blocks = NULL;
-	int			c0 = 0;
-	int			top,
-				left;
+	const void *tap[QDW_MAX_K * QDW_MAX_K];
+	const int	c0 = blocks ? q->c / QDW_BLOCK * QDW_BLOCK : 0;
+	int			oh = nn_out_size(in_h, k, s, q->padding);
+	int			ow = nn_out_size(in_w, k, s, q->padding);
+	int			top = nn_pad_before(in_h, oh, k, s, q->padding);
+	int			left = nn_pad_before(in_w, ow, k, s, q->padding);
 
-	out->h = nn_out_size(in->h, k, s, q->padding);
-	out->w = nn_out_size(in->w, k, s, q->padding);
-	out->c = q->c;
-	top = nn_pad_before(in->h, out->h, k, s, q->padding);
-	left = nn_pad_before(in->w, out->w, k, s, q->padding);
-#if defined(__x86_64__)
-	if (q->c >= QDW_BLOCK &&
-		__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-	{
-		blocks = k == 3 ? blocks_avx2_k3 : blocks_avx2_any;
-		c0 = q->c / QDW_BLOCK * QDW_BLOCK;
-	}
-#endif
-	for (int oy = 0; oy < out->h; oy++)
-		for (int ox = 0; ox < out->w; ox++)
+	*out_h = oh;
+	*out_w = ow;
+	for (int oy = 0; oy < oh; oy++)
+		for (int ox = 0; ox < ow; ox++)
 		{
 			const int	iy = oy * s - top;
 			const int	ix = ox * s - left;
-			int16_t    *o = out->data + ((size_t) oy * out->w + ox) * row;
+			char	   *o = (char *) out + ((size_t) oy * ow + ox) * row * size;
 
-			/* taps over the padding read zeros */
+			/* taps over the padding read zeros (at least row elements) */
 			for (int ky = 0; ky < k; ky++)
 				for (int kx = 0; kx < k; kx++)
 				{
 					int			y = iy + ky;
 					int			x = ix + kx;
 
-					tap[ky * k + kx] = y < 0 || y >= in->h || x < 0 || x >= in->w ? q->zeros :
-						in->data + ((size_t) y * in->w + x) * row;
+					tap[ky * k + kx] = y < 0 || y >= in_h || x < 0 || x >= in_w ?
+						(const void *) q->zeros :
+						(const char *) in + ((size_t) y * in_w + x) * row * size;
 				}
 			if (blocks)
 				blocks(q, tap, o);
-			channels_portable(q, tap, c0, o);
+			if (c0 < q->c)
+				rest(q, tap, c0, o);
 			if (row != q->c)
-				o[q->c] = 0;
+				memset(o + q->c * size, 0, (row - q->c) * size);
 		}
+}
+
+#if defined(__x86_64__)
+/* AVX2 for whole blocks of 16 channels, when the CPU has it */
+static int
+use_avx2(const NnQDepthwise *q)
+{
+	return q->c >= QDW_BLOCK &&
+		__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
+void
+nn_qdepthwise_conv2d(const NnQDepthwise *q, const NnQTensor *in, NnQTensor *out)
+{
+	BlocksFunc	blocks = NULL;
+
+#if defined(__x86_64__)
+	if (use_avx2(q))
+		blocks = q->k == 3 ? blocks_avx2_k3 : blocks_avx2_any;
+#endif
+	out->c = q->c;
+	qdepthwise_map(q, in->data, in->h, in->w, out->data, &out->h, &out->w,
+				   sizeof(int16_t), NN_QROW(q->c), blocks, channels_portable_i16);
+}
+
+void
+nn_qdepthwise_conv2d_u8(const NnQDepthwise *q, const NnU8Tensor *in, NnU8Tensor *out)
+{
+	BlocksFunc	blocks = NULL;
+
+#if defined(__x86_64__)
+	if (use_avx2(q))
+		blocks = q->k == 3 ? blocks_avx2_k3_u8 : blocks_avx2_any_u8;
+#endif
+	out->c = q->c;
+	qdepthwise_map(q, in->data, in->h, in->w, out->data, &out->h, &out->w,
+				   sizeof(uint8_t), NN_U8ROW(q->c), blocks, channels_portable_u8);
 }
