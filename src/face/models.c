@@ -78,7 +78,8 @@ face_detector(void)
 			load_failed("SSD face detection", &err);
 		face_detector_set_check(detector, check_for_interrupts);
 	}
-	face_detector_set_precision(detector, face_nn_precision);
+	if (face_detector_set_precision(detector, face_nn_precision, &err) != 0)
+		load_failed("SSD face detection", &err);
 	return detector;
 }
 

@@ -41,6 +41,7 @@
 #include "face/net_input.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -101,6 +102,7 @@ struct FaceDetector
 	NnQConv		qextra[N_EXTRA];	/* the 1x1 (even) extra layers */
 	NnQ8Conv	q8pw[N_LAYERS];	/* pw in u8 x s8, [0] unused */
 	NnQDepthwise q8dw[N_LAYERS];	/* dw in integers, on u8 maps, [0] unused */
+	bool		u8_ready;		/* q8pw and q8dw prepared (first int8 use) */
 	void	   *qscratch;
 	const float (*anchors)[4];	/* [ymin, xmin, ymax, xmax], 0..1 */
 	float		(*encodings)[4];
@@ -208,10 +210,7 @@ prepare_integer_layers(FaceDetector *det, NnError *err)
 	for (int i = 1; i < N_LAYERS; i++)
 		if (prepare_integer(&det->qpw[i], &det->pw[i], &scratch, err) != 0 ||
 			nn_qdepthwise_prepare(&det->qdw[i], &det->dw[i], RELU6_STEP, RELU6_STEP,
-								  NN_ACT_RELU6, err) != 0 ||
-			nn_q8conv_prepare(&det->q8pw[i], &det->pw[i], RELU6_MAX, err) != 0 ||
-			nn_qdepthwise_prepare(&det->q8dw[i], &det->dw[i], RELU6_STEP_U8,
-								  RELU6_STEP_U8, NN_ACT_RELU6, err) != 0)
+								  NN_ACT_RELU6, err) != 0)
 			return -1;
 	for (int i = 0; i < N_EXTRA; i += 2)
 		if (prepare_integer(&det->qextra[i], &det->extra[i], &scratch, err) != 0)
@@ -222,6 +221,37 @@ prepare_integer_layers(FaceDetector *det, NnError *err)
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
+	return 0;
+}
+
+static void
+free_u8_layers(FaceDetector *det)
+{
+	for (int i = 0; i < N_LAYERS; i++)
+	{
+		nn_q8conv_free(&det->q8pw[i]);
+		nn_qdepthwise_free(&det->q8dw[i]);
+	}
+	det->u8_ready = false;
+}
+
+/*
+ * The separable layers in u8 x s8, prepared on the first int8 pass rather
+ * than at open: a backend that never asks for int8 does not carry its
+ * weights (about 3 MiB).  All or nothing: a failure frees what it made.
+ */
+static int
+prepare_u8_layers(FaceDetector *det, NnError *err)
+{
+	for (int i = 1; i < N_LAYERS; i++)
+		if (nn_q8conv_prepare(&det->q8pw[i], &det->pw[i], RELU6_MAX, err) != 0 ||
+			nn_qdepthwise_prepare(&det->q8dw[i], &det->dw[i], RELU6_STEP_U8,
+								  RELU6_STEP_U8, NN_ACT_RELU6, err) != 0)
+		{
+			free_u8_layers(det);
+			return -1;
+		}
+	det->u8_ready = true;
 	return 0;
 }
 
@@ -261,9 +291,8 @@ face_detector_close(FaceDetector *det)
 	{
 		nn_qconv_free(&det->qpw[i]);
 		nn_qdepthwise_free(&det->qdw[i]);
-		nn_q8conv_free(&det->q8pw[i]);
-		nn_qdepthwise_free(&det->q8dw[i]);
 	}
+	free_u8_layers(det);
 	for (int i = 0; i < N_EXTRA; i++)
 		nn_qconv_free(&det->qextra[i]);
 	free(det->qscratch);
@@ -272,10 +301,15 @@ face_detector_close(FaceDetector *det)
 	free(det);
 }
 
-void
-face_detector_set_precision(FaceDetector *det, NnPrecision precision)
+int
+face_detector_set_precision(FaceDetector *det, NnPrecision precision,
+							NnError *err)
 {
+	if (precision == NN_PRECISION_INT8 && !det->u8_ready &&
+		prepare_u8_layers(det, err) != 0)
+		return -1;
 	det->precision = precision;
+	return 0;
 }
 
 void

@@ -51,9 +51,12 @@ extern void face_detector_close(FaceDetector *det);
  * The arithmetic of the 1x1 layers (most of the work): NN_PRECISION_FLOAT
  * (face-api's results, the default at open), NN_PRECISION_INT16 (see
  * nn.h, NnQConv) or NN_PRECISION_INT8 (the separable layers on u8 maps,
- * NnQ8Conv; README "Inference engine" gives the differences).
+ * NnQ8Conv, whose weights are prepared here on first use: -1 with err
+ * set when that fails, the precision unchanged; README "Inference engine"
+ * gives the differences).
  */
-extern void face_detector_set_precision(FaceDetector *det, NnPrecision precision);
+extern int	face_detector_set_precision(FaceDetector *det, NnPrecision precision,
+										NnError *err);
 
 /*
  * check (e.g. PostgreSQL's interrupt check) is called between the layers
