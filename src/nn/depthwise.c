@@ -68,11 +68,11 @@ typedef struct DwQuant
 /*
  * Channels [c0, c0 + n) of one output pixel o, from the taps [ky0, ky1) x
  * [kx0, kx1) whose top-left input pixel is p (taps outside the input are
- * already cut off; row and pixel: the input's strides in values).  n is
+ * already cut off; row: the input's row stride in values).  n is
  * DW_BLOCK, or the last few channels.
  */
 static inline __attribute__((always_inline)) void
-dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
+dw_block(const NnDepthwise *dw, const float *p, size_t row, int c0,
 		 int n, int ky0, int ky1, int kx0, int kx1, NnActivation act,
 		 float *restrict o, DwQuant qo)
 {
@@ -83,7 +83,7 @@ dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
 	for (int ky = ky0; ky < ky1; ky++)
 		for (int kx = kx0; kx < kx1; kx++)
 		{
-			size_t		at = (ky - ky0) * row + (size_t) (kx - kx0) * pixel + c0;
+			size_t		at = (ky - ky0) * row + (size_t) (kx - kx0) * dw->c + c0;
 			const float *restrict f = dw->filters + ((size_t) ky * k + kx) * c + c0;
 
 			for (int j = 0; j < n; j++)
@@ -107,7 +107,7 @@ dw_block(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
  * o, or quantized into qo's row when it has one.
  */
 typedef void (*DwBlockFunc) (const NnDepthwise *dw, const float *p, size_t row,
-							 int pixel, int c0, int ky0, int ky1, int kx0,
+							 int c0, int ky0, int ky1, int kx0,
 							 int kx1, NnActivation act, float *o, DwQuant qo);
 
 /*
@@ -121,8 +121,7 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 	const int	k = dw->k;
 	const int	c = dw->c;
 	const int	s = dw->stride;
-	const int	pixel = c;
-	const size_t row = (size_t) in->w * pixel;
+	const size_t row = (size_t) in->w * c;
 	const int	top = nn_pad_before(in->h, out->h, k, s, dw->padding);
 	const int	left = nn_pad_before(in->w, out->w, k, s, dw->padding);
 	float	   *dst = out->data;
@@ -138,7 +137,7 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 			const int	ix = ox * s - left;
 			const int	kx0 = ix < 0 ? -ix : 0;
 			const int	kx1 = ix + k > in->w ? in->w - ix : k;
-			const size_t at = (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * pixel;
+			const size_t at = (size_t) (iy + ky0) * row + (size_t) (ix + kx0) * c;
 			const float *p = in->data + at;
 			const size_t px = (size_t) oy * out->w + ox;
 			float	   *o = qout.q16 || qout.q8 ? NULL : dst + px * c;
@@ -147,9 +146,9 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 			int			c0 = 0;
 
 			for (; c0 + DW_BLOCK <= c; c0 += DW_BLOCK)
-				block(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo);
+				block(dw, p, row, c0, ky0, ky1, kx0, kx1, act, o, qo);
 			if (c0 < c)
-				dw_block(dw, p, row, pixel, c0, c - c0, ky0, ky1, kx0, kx1, act, o, qo);
+				dw_block(dw, p, row, c0, c - c0, ky0, ky1, kx0, kx1, act, o, qo);
 			/* the rows' padding */
 			if (qo.q16 && NN_QROW(c) != c)
 				qo.q16[c] = 0;
@@ -168,7 +167,7 @@ dw_run(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
  * unroll.
  */
 static inline __attribute__((always_inline)) AVX2 void
-dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
+dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int c0,
 			 int k, int ky0, int ky1, int kx0, int kx1, __m256 *lo, __m256 *hi)
 {
 	const int	c = dw->c;
@@ -177,7 +176,7 @@ dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c
 		for (int kx = kx0; kx < kx1; kx++)
 		{
 			const float *f = dw->filters + ((size_t) ky * k + kx) * c + c0;
-			const float *x = p + (ky - ky0) * row + (size_t) (kx - kx0) * pixel + c0;
+			const float *x = p + (ky - ky0) * row + (size_t) (kx - kx0) * dw->c + c0;
 
 			*lo = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(f), *lo);
 			*hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8), _mm256_loadu_ps(f + 8), *hi);
@@ -190,7 +189,7 @@ dw_taps_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c
  * MobileNet's) has its nine taps unrolled.
  */
 static inline __attribute__((always_inline)) AVX2 void
-dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int c0,
+dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int c0,
 			  int ky0, int ky1, int kx0, int kx1, NnActivation act, float *o,
 			  DwQuant qo)
 {
@@ -199,9 +198,9 @@ dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int 
 	const __m256 zero = _mm256_setzero_ps();
 
 	if (dw->k == 3 && ky0 == 0 && ky1 == 3 && kx0 == 0 && kx1 == 3)
-		dw_taps_avx2(dw, p, row, pixel, c0, 3, 0, 3, 0, 3, &lo, &hi);
+		dw_taps_avx2(dw, p, row, c0, 3, 0, 3, 0, 3, &lo, &hi);
 	else
-		dw_taps_avx2(dw, p, row, pixel, c0, dw->k, ky0, ky1, kx0, kx1, &lo, &hi);
+		dw_taps_avx2(dw, p, row, c0, dw->k, ky0, ky1, kx0, kx1, &lo, &hi);
 	if (dw->bias)
 	{
 		lo = _mm256_add_ps(lo, _mm256_loadu_ps(dw->bias + c0));
@@ -241,11 +240,11 @@ dw_block_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel, int 
 }
 
 AVX2 static void
-dw_block_float_avx2(const NnDepthwise *dw, const float *p, size_t row, int pixel,
+dw_block_float_avx2(const NnDepthwise *dw, const float *p, size_t row,
 					int c0, int ky0, int ky1, int kx0, int kx1,
 					NnActivation act, float *o, DwQuant qo)
 {
-	dw_block_avx2(dw, p, row, pixel, c0, ky0, ky1, kx0, kx1, act, o, qo);
+	dw_block_avx2(dw, p, row, c0, ky0, ky1, kx0, kx1, act, o, qo);
 }
 
 AVX2 static void
@@ -258,11 +257,11 @@ dw_run_avx2(const NnDepthwise *dw, const NnTensor *in, NnTensor *out,
 
 /* the whole blocks on CPUs without AVX2 */
 static void
-dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row, int pixel,
+dw_block_baseline(const NnDepthwise *dw, const float *p, size_t row,
 				  int c0, int ky0, int ky1, int kx0, int kx1, NnActivation act,
 				  float *o, DwQuant qo)
 {
-	dw_block(dw, p, row, pixel, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o, qo);
+	dw_block(dw, p, row, c0, DW_BLOCK, ky0, ky1, kx0, kx1, act, o, qo);
 }
 
 static void

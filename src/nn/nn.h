@@ -141,6 +141,15 @@ typedef struct NnQTensor
 	int16_t    *data;
 } NnQTensor;
 
+/*
+ * One output channel's weights w[i * stride] (i < n) for an integer kernel
+ * (qstep.c): rounded into q[i] at the finest step that keeps every |q[i]|
+ * <= wmax and in_max * sum(|q[i]|) within an int32; returns the step, 0
+ * (q all 0) when every weight is 0.
+ */
+extern double nn_weight_step(const float *w, size_t stride, int n, int wmax,
+							 int in_max, int32_t *q);
+
 /* x / step rounded and clamped to [0, NN_QCONV_IN_MAX]; inv = 1 / step */
 static inline int16_t
 nn_quantize(float x, float inv)

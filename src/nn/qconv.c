@@ -52,6 +52,7 @@ nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 {
 	const int	cin = conv->k * conv->k * conv->cin;
 	const int	cout = conv->cout;
+	int32_t    *wq;				/* one channel's rounded weights */
 
 	q->k = conv->k;
 	q->stride = conv->stride;
@@ -65,8 +66,10 @@ nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 	q->bias = conv->bias;
 	q->packed = aligned_alloc(64, (size_t) q->kp * q->np * sizeof(int16_t));
 	q->scale = nn_alloc_floats(q->np);
-	if (q->packed == NULL || q->scale == NULL)
+	wq = malloc(sizeof(int32_t) * cin);
+	if (q->packed == NULL || q->scale == NULL || wq == NULL)
 	{
+		free(wq);
 		nn_qconv_free(q);
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
@@ -75,45 +78,14 @@ nn_qconv_prepare(NnQConv *q, const NnConv *conv, float in_max, NnError *err)
 	for (int n = 0; n < q->np; n++)
 	{
 		int16_t    *panel = q->packed + (size_t) (n / QC_NR) * q->kp * QC_NR;
-		double		maxabs = 0,
-					sumabs = 0,
-					step;
-		int64_t		qsum;
+		double		step = n < cout ? nn_weight_step(conv->filters + n, cout, cin, 32767,
+													 NN_QCONV_IN_MAX, wq) : 0;
 
-		q->scale[n] = 0;
-		if (n >= cout)
-			continue;
-		for (int k = 0; k < cin; k++)
-		{
-			double		w = fabs(conv->filters[(size_t) k * cout + n]);
-
-			maxabs = w > maxabs ? w : maxabs;
-			sumabs += w;
-		}
-		if (maxabs == 0)
-			continue;
-		/* weights per unit: as fine as both bounds allow */
-		step = fmin(32767.0 / maxabs, (double) INT32_MAX / NN_QCONV_IN_MAX / sumabs);
-		for (;;)
-		{
-			qsum = 0;
-			for (int k = 0; k < cin; k++)
-			{
-				double		x = conv->filters[(size_t) k * cout + n] * step;
-
-				/* lround's rounding, inline (this runs for every weight) */
-				long		v = (long) (x + (x < 0 ? -0.5 : 0.5));
-
-				panel[((size_t) (k / 2) * QC_NR + n % QC_NR) * 2 + k % 2] = (int16_t) v;
-				qsum += v < 0 ? -v : v;
-			}
-			if (qsum * NN_QCONV_IN_MAX <= INT32_MAX)
-				break;
-			/* rounding up crossed the bound: a slightly coarser step */
-			step *= 0.999;
-		}
-		q->scale[n] = q->in_step / step;
+		for (int k = 0; step > 0 && k < cin; k++)
+			panel[((size_t) (k / 2) * QC_NR + n % QC_NR) * 2 + k % 2] = (int16_t) wq[k];
+		q->scale[n] = step > 0 ? q->in_step / step : 0;
 	}
+	free(wq);
 	return 0;
 }
 

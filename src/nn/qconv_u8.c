@@ -52,6 +52,7 @@ nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
 	const int	cin = conv->cin;
 	const int	cout = conv->cout;
 	size_t		bytes;
+	int32_t    *wq;				/* one channel's rounded weights */
 
 	memset(q, 0, sizeof(*q));
 	if (conv->k != 1 || conv->stride != 1)
@@ -70,8 +71,10 @@ nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
 	bytes = (size_t) q->kp * q->np;
 	q->packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	q->scale = nn_alloc_floats(q->np);
-	if (q->packed == NULL || q->scale == NULL)
+	wq = malloc(sizeof(int32_t) * cin);
+	if (q->packed == NULL || q->scale == NULL || wq == NULL)
 	{
+		free(wq);
 		nn_q8conv_free(q);
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
@@ -80,42 +83,14 @@ nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
 	for (int n = 0; n < q->np; n++)
 	{
 		int8_t	   *panel = q->packed + (size_t) (n / Q8_NR) * q->kp * Q8_NR;
-		double		maxabs = 0,
-					sumabs = 0,
-					step;
-		int64_t		qsum;
+		double		step = n < cout ? nn_weight_step(conv->filters + n, cout, cin,
+													 NN_Q8_WEIGHT_MAX, NN_U8_MAX, wq) : 0;
 
-		q->scale[n] = 0;
-		if (n >= cout)
-			continue;
-		for (int k = 0; k < cin; k++)
-		{
-			double		w = fabs(conv->filters[(size_t) k * cout + n]);
-
-			maxabs = w > maxabs ? w : maxabs;
-			sumabs += w;
-		}
-		if (maxabs == 0)
-			continue;
-		/* weights per unit: as fine as both bounds allow */
-		step = fmin(NN_Q8_WEIGHT_MAX / maxabs, (double) INT32_MAX / NN_U8_MAX / sumabs);
-		for (;;)
-		{
-			qsum = 0;
-			for (int k = 0; k < cin; k++)
-			{
-				long		v = lround(conv->filters[(size_t) k * cout + n] * step);
-
-				panel[((size_t) (k / 4) * Q8_NR + n % Q8_NR) * 4 + k % 4] = (int8_t) v;
-				qsum += v < 0 ? -v : v;
-			}
-			if (qsum * NN_U8_MAX <= INT32_MAX)
-				break;
-			/* rounding up crossed the bound: a slightly coarser step */
-			step *= 0.999;
-		}
-		q->scale[n] = q->in_step / step;
+		for (int k = 0; step > 0 && k < cin; k++)
+			panel[((size_t) (k / 4) * Q8_NR + n % Q8_NR) * 4 + k % 4] = (int8_t) wq[k];
+		q->scale[n] = step > 0 ? q->in_step / step : 0;
 	}
+	free(wq);
 	return 0;
 }
 

@@ -106,35 +106,12 @@ nn_qdepthwise_prepare(NnQDepthwise *q, const NnDepthwise *dw, float in_step,
 		q->top = 6.0 / out_step + 0.5;
 	for (int ch = 0; ch < c; ch++)
 	{
-		double		maxabs = 0,
-					sumabs = 0,
-					step = 0;
-		int64_t		qsum;
+		int32_t		wq[QDW_MAX_K * QDW_MAX_K];
+		double		step = nn_weight_step(dw->filters + ch, c, taps, 32767,
+										  NN_QCONV_IN_MAX, wq);
 
 		for (int t = 0; t < taps; t++)
-		{
-			double		w = fabs(dw->filters[(size_t) t * c + ch]);
-
-			maxabs = w > maxabs ? w : maxabs;
-			sumabs += w;
-		}
-		if (maxabs > 0)
-			step = fmin(32767.0 / maxabs, (double) INT32_MAX / NN_QCONV_IN_MAX / sumabs);
-		for (;;)
-		{
-			qsum = 0;
-			for (int t = 0; t < taps; t++)
-			{
-				long		v = lround(dw->filters[(size_t) t * c + ch] * step);
-
-				q->taps[(size_t) t * c + ch] = (int16_t) v;
-				qsum += v < 0 ? -v : v;
-			}
-			if (qsum * NN_QCONV_IN_MAX <= INT32_MAX)
-				break;
-			/* rounding up crossed the bound: a slightly coarser step */
-			step *= 0.999;
-		}
+			q->taps[(size_t) t * c + ch] = (int16_t) wq[t];
 		/* out = sum * in_step / step + bias, then in output steps, + 0.5 */
 		q->mul[ch] = step > 0 ? in_step / step / out_step : 0;
 		q->add[ch] = (dw->bias ? dw->bias[ch] : 0) / (double) out_step + 0.5;
