@@ -25,7 +25,8 @@
  *
  * Page layout
  *		Block 0 is the meta page (FgMetaPageData in the page contents).  Every
- *		other block is a node page: standard page header, line pointers, and
+ *		other block is a pending page (below) or a node page: standard page
+ *		header, line pointers, and
  *		fixed-size node tuples (all of one index have the same size), with
  *		FgPageOpaqueData in the special space.  A node tuple is
  *
@@ -70,6 +71,28 @@
  *		data's mean; the rows beyond that go through the insert path (the
  *		spill; graph_build.c).
  *
+ * Pending list (fastupdate, on by default)
+ *		A single-row insert does not walk the graph: it appends the raw vector
+ *		and heap TID to the pending list, a chain of pending pages (special
+ *		space flag FG_PAGE_PENDING, next block in FgPageOpaqueData.next, 0 at
+ *		the end) whose head, tail and length are in the meta page.  Scans read
+ *		every pending vector exactly and return it among the graph's beam, by
+ *		a bound computed from the exact distance.  The list is merged into the
+ *		graph, page by page from its head, by the insert that makes it longer
+ *		than facerec.pending_list_limit, by VACUUM (before it deletes, so no
+ *		pending entry outlives its heap row), and by facerec_index_flush().
+ *		Only one backend merges at a time (FG_MERGE_LOCK, a heavyweight lock).
+ *		The merge places each node in the same WAL record that flags its
+ *		pending item MERGED (graph_insert.c), so a crash never leaves a vector
+ *		both unflagged and in the graph; scans skip flagged items and drop a
+ *		heap TID seen twice.  A merged page leaves the list in one WAL record
+ *		with the meta page and becomes an empty node page in the FSM; it is
+ *		never a pending page again, so a scan that reaches a page that is no
+ *		longer pending knows the merge overtook it and restarts from the head.
+ *		Appends hold the meta page's buffer lock exclusively, then lock the
+ *		tail page (and a new page): the meta page, then pending pages in list
+ *		order; the merge locks a node page, then the pending page of the item.
+ *
  * WAL
  *		Every page change after the build goes through GenericXLog.  The build
  *		writes pages without WAL and logs them all at the end with
@@ -88,9 +111,11 @@
 #include "utils/relcache.h"
 
 #define FG_MAGIC			0x46524731	/* "FRG1" */
-#define FG_VERSION			2	/* 2: 4-byte links, no float vector, err */
+#define FG_VERSION			3	/* 3: pending list; 2: 4-byte links, err */
 #define FG_METAPAGE_BLKNO	0
+/* heavyweight lock tags (LockPage), not pages */
 #define FG_UPDATE_LOCK		FG_METAPAGE_BLKNO
+#define FG_MERGE_LOCK		(FG_METAPAGE_BLKNO + 1)
 #define FG_MAX_DIM			960		/* offsets and scales must fit the meta page */
 
 #define FG_DEFAULT_M		16
@@ -130,6 +155,7 @@ typedef struct FgOptions
 	int32		vl_len_;
 	int			m;
 	int			ef_construction;
+	bool		fastupdate;		/* inserts go to the pending list */
 } FgOptions;
 
 /* meta page contents (block 0) */
@@ -143,6 +169,9 @@ typedef struct FgMetaPageData
 	int32		metric;			/* FgMetric */
 	ItemPointerData entry;		/* invalid when the graph is empty */
 	uint16		pad;
+	BlockNumber pending_head;	/* first pending page, 0: the list is empty */
+	BlockNumber pending_tail;	/* last pending page, 0: the list is empty */
+	uint32		pending_pages;	/* pages in the list */
 	/* code = round((x - offset) / scale), clamped to -127..127 */
 	float4		offset[FLEXIBLE_ARRAY_MEMBER];	/* dim values, then dim scales */
 } FgMetaPageData;
@@ -150,15 +179,17 @@ typedef struct FgMetaPageData
 #define FgPageGetMeta(page) ((FgMetaPageData *) PageGetContents(page))
 #define FgMetaScales(meta)	((meta)->offset + (meta)->dim)
 
-/* special space of node pages */
+/* special space of every page but the meta page's contents */
 typedef struct FgPageOpaqueData
 {
 	uint16		flags;
 	uint16		page_id;		/* FG_PAGE_ID: tells our pages from others */
+	BlockNumber next;			/* pending pages: the next one, 0 at the end */
 } FgPageOpaqueData;
 
 #define FG_PAGE_META	0x0001
 #define FG_PAGE_NODES	0x0002
+#define FG_PAGE_PENDING	0x0004
 #define FG_PAGE_ID		0xFA7E
 #define FgPageGetOpaque(page) ((FgPageOpaqueData *) PageGetSpecialPointer(page))
 
@@ -180,6 +211,26 @@ typedef uint32 FgLink;
 #define FG_LINK_MAX_OFFSET	255
 
 typedef FgNodeData *FgNode;
+
+/* an item of a pending page: a vector as inserted (not prepared) */
+typedef struct FgPendingItemData
+{
+	ItemPointerData heaptid;
+	uint16		flags;			/* FG_PENDING_MERGED */
+	float4		vec[FLEXIBLE_ARRAY_MEMBER];
+} FgPendingItemData;
+
+typedef FgPendingItemData *FgPendingItem;
+
+#define FG_PENDING_MERGED	0x01	/* the vector is in the graph now */
+#define FgPendingItemSize(dim)	(offsetof(FgPendingItemData, vec) + sizeof(float4) * (dim))
+
+/* where a vector being merged sits in the pending list */
+typedef struct FgPendingRef
+{
+	BlockNumber blkno;
+	OffsetNumber off;
+} FgPendingRef;
 
 #define FG_NODE_DELETED	0x01	/* heap row is dead; still walked, never returned */
 #define FG_NODE_FREE	0x02	/* slot holds nothing; reusable by an insert */
@@ -267,7 +318,7 @@ typedef struct FgCandidate
 typedef struct FgEdit
 {
 	GenericXLogState *xlog;		/* NULL while building */
-	Buffer		buffers[2];
+	Buffer		buffers[3];
 	int			nbuffers;
 } FgEdit;
 
@@ -275,20 +326,25 @@ typedef struct FgEdit
 extern int	fg_ef_search;
 extern bool fg_iterative_scan;
 extern int	fg_max_scan_tuples;
+extern int	fg_pending_list_limit;
 
 /* graph_handler.c */
 extern void index_init(void);
+extern bool fg_index_fastupdate(Relation index);
+extern Relation fg_open_index(Oid indexoid, LOCKMODE lockmode);
 extern Datum face_graph_handler(PG_FUNCTION_ARGS);
 
 /* graph_page.c: meta, shape, nodes, edits */
 extern void fg_init_page(Page page, uint16 flags);
 extern bool fg_page_is_nodes(Page page);
+extern bool fg_page_is_pending(Page page);
 extern const FgShape *fg_get_shape(Relation index);
 extern void fg_shape_compute(FgShape *shape, int dim, int m, int ef_construction, FgMetric metric);
 extern FgMetric fg_metric_of(Relation index);
 extern void fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetric metric,
 						 const float *offsets, const float *scales);
 extern void fg_ensure_dim(Relation index, int dim);
+extern void fg_check_dim(Relation index, const FgShape *shape, int dim);
 extern ItemPointerData fg_get_entry(Relation index);
 extern void fg_set_entry(Relation index, ItemPointerData entry, bool building);
 extern FgNode fg_page_node(Page page, OffsetNumber off, const FgShape *shape);
@@ -375,11 +431,21 @@ extern int	fg_prune_links(const FgShape *shape, ItemPointer tid,
 						   const float *vec, FgCandidate *cand, float *vecs, int n,
 						   bool fill, ItemPointerData *out);
 extern void fg_insert_vector(Relation index, const float *rawvec, int dim,
-							 ItemPointer heaptid, bool building);
+							 ItemPointer heaptid, bool building,
+							 const FgPendingRef *from);
 extern bool fg_aminsert(Relation index, Datum *values, bool *isnull,
 						ItemPointer heap_tid, Relation heap,
 						IndexUniqueCheck checkUnique, bool indexUnchanged,
 						struct IndexInfo *indexInfo);
+
+/* graph_pending.c: the pending list */
+typedef void (*FgPendingVisit) (void *arg, ItemPointer heaptid, const float *vec);
+extern void fg_pending_append(Relation index, const float *vec, int dim, ItemPointer heaptid);
+extern int64 fg_pending_merge(Relation index, bool wait, IndexBulkDeleteCallback dead,
+							  void *dead_state, IndexBulkDeleteResult *stats);
+extern Datum facerec_index_flush(PG_FUNCTION_ARGS);
+extern void fg_pending_read(Relation index, const FgShape *shape, FgPendingVisit visit,
+							void *arg);
 
 /* graph_memory.c: the in-memory phase of the build */
 typedef struct FgMemGraph FgMemGraph;

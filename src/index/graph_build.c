@@ -220,7 +220,7 @@ insert_row(FgBuildState *st, FaceEmbedding *e, ItemPointer tid)
 		/* parallel: the shared graph is full, or another process wrote it */
 		write_memory_graph(st, true);
 	}
-	fg_insert_vector(st->index, e->x, e->dim, tid, true);
+	fg_insert_vector(st->index, e->x, e->dim, tid, true, NULL);
 	count_row(st);
 }
 

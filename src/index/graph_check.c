@@ -7,7 +7,9 @@
  * special space, every node's size, flags, quantization error and link
  * count, and every link:
  * it must point at an existing node of the index, not at a free slot, not
- * at the node itself, and not twice.  Last, every live node must be
+ * at the node itself, and not twice; the pending list: a chain of pending
+ * pages from the meta page's head to its tail, as long as the meta page
+ * says, holding every pending page, with items of the right size.  Last, every live node must be
  * reachable from the entry (else no scan can return it); a node that an
  * insert running concurrently has not linked yet counts as unreachable, so
  * run the check when no insert is running.  The check holds FG_UPDATE_LOCK in
@@ -17,7 +19,7 @@
 
 #include <float.h>
 
-#include "access/relation.h"
+#include "access/genam.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -137,6 +139,67 @@ check_node(Relation index, const FgShape *shape, BlockNumber nblocks, FgNode nod
 	}
 }
 
+/* the chain of pending pages; npending: pending pages the index holds */
+static void
+check_pending(Relation index, const FgShape *shape, BlockNumber nblocks,
+			  const FgMetaPageData *meta, uint32 npending, CheckState *cs)
+{
+	BlockNumber blkno = meta->pending_head;
+	BlockNumber last = 0;
+	uint32		length = 0;
+
+	while (blkno != 0)
+	{
+		Buffer		buf;
+		Page		page;
+		bool		pending;
+
+		if (blkno >= nblocks || length >= npending)
+		{
+			report(cs, last, InvalidOffsetNumber,
+				   "pending list leads to block %u: outside the index or around a loop", blkno);
+			return;
+		}
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		pending = fg_page_is_pending(page);
+		if (pending)
+		{
+			for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+			{
+				ItemId		iid = PageGetItemId(page, off);
+				FgPendingItem item = (FgPendingItem) PageGetItem(page, iid);
+
+				if (!ItemIdIsNormal(iid) || ItemIdGetLength(iid) != FgPendingItemSize(shape->dim))
+					report(cs, blkno, off, "item is not a pending vector of %zu bytes",
+						   FgPendingItemSize(shape->dim));
+				else if (!ItemPointerIsValid(&item->heaptid) ||
+						 (item->flags & ~FG_PENDING_MERGED) != 0)
+					report(cs, blkno, off, "pending item with flags 0x%x, heap TID (%u,%u)",
+						   item->flags, ItemPointerGetBlockNumberNoCheck(&item->heaptid),
+						   ItemPointerGetOffsetNumberNoCheck(&item->heaptid));
+			}
+		}
+		last = blkno;
+		blkno = FgPageGetOpaque(page)->next;
+		UnlockReleaseBuffer(buf);
+		if (!pending)
+		{
+			report(cs, last, InvalidOffsetNumber, "in the pending list but not a pending page");
+			return;
+		}
+		length++;
+	}
+	if (last != meta->pending_tail)
+		report(cs, 0, InvalidOffsetNumber, "pending list ends at block %u, its tail is %u",
+			   last, meta->pending_tail);
+	if (length != meta->pending_pages || length != npending)
+		report(cs, 0, InvalidOffsetNumber,
+			   "pending list of %u pages, the meta page says %u, the index holds %u",
+			   length, meta->pending_pages, npending);
+}
+
 static void
 check_index(Relation index, CheckState *cs)
 {
@@ -145,6 +208,8 @@ check_index(Relation index, CheckState *cs)
 	ItemPointerData entry;
 	Buffer		buf;
 	FgMetaPageData *meta;
+	FgMetaPageData list;		/* the meta page's pending list fields */
+	uint32		npending = 0;
 
 	if (nblocks == 0)
 	{
@@ -170,6 +235,7 @@ check_index(Relation index, CheckState *cs)
 		return;
 	}
 	entry = meta->entry;
+	list = *meta;
 	UnlockReleaseBuffer(buf);
 
 	shape = fg_get_shape(index);
@@ -220,6 +286,12 @@ check_index(Relation index, CheckState *cs)
 
 		if (PageIsNew(page))
 			continue;			/* an extension that crashed before its first node */
+		if (fg_page_is_pending(page))
+		{
+			npending++;
+			pfree(copy);
+			continue;
+		}
 		if (!fg_page_is_nodes(page))
 		{
 			report(cs, blkno, InvalidOffsetNumber, "not a node page");
@@ -239,6 +311,9 @@ check_index(Relation index, CheckState *cs)
 		}
 		pfree(copy);
 	}
+
+	if (shape->dim > 0)
+		check_pending(index, shape, nblocks, &list, npending, cs);
 
 	/* every live node must be reachable from the entry */
 	if (cs->nproblems == 0 && shape->dim > 0)
@@ -270,15 +345,13 @@ facerec_index_check(PG_FUNCTION_ARGS)
 	cs.desc = rsinfo->setDesc;
 	cs.nproblems = 0;
 
-	index = relation_open(indexoid, AccessShareLock);
-	if (index->rd_rel->relkind != RELKIND_INDEX ||
-		index->rd_indam == NULL || index->rd_indam->ambuild != fg_ambuild)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a face_graph index", RelationGetRelationName(index))));
+	index = fg_open_index(indexoid, AccessShareLock);
+	/* no vacuum repair and no merge halfway */
 	LockPage(index, FG_UPDATE_LOCK, ShareLock);
+	LockPage(index, FG_MERGE_LOCK, ShareLock);
 	check_index(index, &cs);
+	UnlockPage(index, FG_MERGE_LOCK, ShareLock);
 	UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
-	relation_close(index, AccessShareLock);
+	index_close(index, AccessShareLock);
 	return (Datum) 0;
 }

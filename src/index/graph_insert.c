@@ -90,11 +90,13 @@ find_slot(Relation index, const FgShape *shape, OffsetNumber *reuse, bool *fresh
 /*
  * Write node (node_size bytes) into a slot; returns its index TID.  With
  * metabuf (locked exclusively by the caller), the node also becomes the
- * graph's entry, in the same WAL record.
+ * graph's entry, in the same WAL record.  With from, the node comes from the
+ * pending list, and its pending item is flagged MERGED in the same WAL
+ * record too (the item's page is locked after the node's: see graph.h).
  */
 static ItemPointerData
 place_node(Relation index, const FgShape *shape, FgNode node, bool building,
-		   Buffer metabuf)
+		   Buffer metabuf, const FgPendingRef *from)
 {
 	OffsetNumber off;
 	bool		fresh;
@@ -103,6 +105,7 @@ place_node(Relation index, const FgShape *shape, FgNode node, bool building,
 	Page		page;
 	ItemPointerData tid;
 	OffsetNumber more;
+	Buffer		pendbuf = InvalidBuffer;
 
 	fg_edit_begin(&edit, index, building);
 	page = fg_edit_page(&edit, buf, fresh);
@@ -121,7 +124,22 @@ place_node(Relation index, const FgShape *shape, FgNode node, bool building,
 	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
 	if (BufferIsValid(metabuf))
 		FgPageGetMeta(fg_edit_page(&edit, metabuf, false))->entry = tid;
+	if (from != NULL)
+	{
+		pendbuf = ReadBuffer(index, from->blkno);
+		LockBuffer(pendbuf, BUFFER_LOCK_EXCLUSIVE);
+		page = fg_edit_page(&edit, pendbuf, false);
+		if (!fg_page_is_pending(page) || from->off > PageGetMaxOffsetNumber(page))
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("pending item (%u,%u) of face_graph index \"%s\" is gone",
+							from->blkno, from->off, RelationGetRelationName(index))));
+		((FgPendingItem) PageGetItem(page, PageGetItemId(page, from->off)))->flags |=
+			FG_PENDING_MERGED;
+	}
 	fg_edit_finish(&edit);
+	if (BufferIsValid(pendbuf))
+		UnlockReleaseBuffer(pendbuf);
 
 	/* a reused slot: tell the FSM again if the page has more */
 	if (!fresh && page_has_free_slot(BufferGetPage(buf), shape, &more))
@@ -491,7 +509,8 @@ node_take_link(const FgShape *shape, FgNode node, ItemPointer to)
  */
 static void
 place_and_link(Relation index, const FgShape *shape, FgSeen *seen, FgNode node,
-			   const float *vec, ItemPointerData *links, int nlinks, bool building)
+			   const float *vec, ItemPointerData *links, int nlinks, bool building,
+			   const FgPendingRef *from)
 {
 	FgBackPlan *plans = palloc(sizeof(FgBackPlan) * Max(nlinks, 1));
 	ItemPointerData pending;
@@ -511,7 +530,7 @@ place_and_link(Relation index, const FgShape *shape, FgSeen *seen, FgNode node,
 				plans[i].kind = FG_BACK_PRUNED;
 		}
 	}
-	self = place_node(index, shape, node, building, InvalidBuffer);
+	self = place_node(index, shape, node, building, InvalidBuffer, from);
 
 	for (int i = 0; i < nlinks; i++)
 	{
@@ -554,7 +573,7 @@ place_and_link(Relation index, const FgShape *shape, FgSeen *seen, FgNode node,
  */
 void
 fg_insert_vector(Relation index, const float *rawvec, int dim,
-				 ItemPointer heaptid, bool building)
+				 ItemPointer heaptid, bool building, const FgPendingRef *from)
 {
 	const FgShape *shape = fg_get_shape(index);
 	float	   *vec;
@@ -569,11 +588,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	ItemPointerData *links;
 	int			nlinks;
 
-	if (shape->dim != dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("face_embedding has %d dimensions, the index \"%s\" expects %d",
-						dim, RelationGetRelationName(index), shape->dim)));
+	fg_check_dim(index, shape, dim);
 	vec = palloc(sizeof(float) * dim);
 	memcpy(vec, rawvec, sizeof(float) * dim);
 	if (!fg_prepare_vector(shape->metric, vec, dim))
@@ -595,7 +610,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 		entry = FgPageGetMeta(BufferGetPage(metabuf))->entry;
 		if (!ItemPointerIsValid(&entry))
 		{
-			place_node(index, shape, node, building, metabuf);
+			place_node(index, shape, node, building, metabuf, from);
 			UnlockReleaseBuffer(metabuf);
 			if (!building)
 				UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
@@ -615,7 +630,7 @@ fg_insert_vector(Relation index, const float *rawvec, int dim,
 	 */
 	nlinks = fg_select_neighbours(shape, cands, vecs, ncand, self, shape->m, false, links);
 	fg_node_set_links(node, links, nlinks);
-	place_and_link(index, shape, seen, node, vec, links, nlinks, building);
+	place_and_link(index, shape, seen, node, vec, links, nlinks, building, from);
 
 	if (!building)
 		UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
@@ -643,7 +658,10 @@ fg_aminsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	old = MemoryContextSwitchTo(cxt);
 	e = DatumGetFaceEmbedding(values[0]);
 	fg_ensure_dim(index, e->dim);
-	fg_insert_vector(index, e->x, e->dim, heap_tid, false);
+	if (fg_index_fastupdate(index))
+		fg_pending_append(index, e->x, e->dim, heap_tid);
+	else
+		fg_insert_vector(index, e->x, e->dim, heap_tid, false, NULL);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

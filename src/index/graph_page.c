@@ -96,13 +96,25 @@ fg_init_page(Page page, uint16 flags)
 	opaque->page_id = FG_PAGE_ID;
 }
 
-bool
-fg_page_is_nodes(Page page)
+static bool
+page_has_flag(Page page, uint16 flag)
 {
 	return !PageIsNew(page) &&
 		PageGetSpecialSize(page) == MAXALIGN(sizeof(FgPageOpaqueData)) &&
 		FgPageGetOpaque(page)->page_id == FG_PAGE_ID &&
-		(FgPageGetOpaque(page)->flags & FG_PAGE_NODES) != 0;
+		(FgPageGetOpaque(page)->flags & flag) != 0;
+}
+
+bool
+fg_page_is_nodes(Page page)
+{
+	return page_has_flag(page, FG_PAGE_NODES);
+}
+
+bool
+fg_page_is_pending(Page page)
+{
+	return page_has_flag(page, FG_PAGE_PENDING);
 }
 
 /* offsets inside a node tuple for this dimension and link count */
@@ -146,7 +158,10 @@ fg_get_shape(Relation index)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not a valid face_graph index",
-						RelationGetRelationName(index))));
+						RelationGetRelationName(index)),
+				 meta->magic == FG_MAGIC ?
+				 errhint("It has format version %u, this facerec reads %u: REINDEX it.",
+						 meta->version, FG_VERSION) : 0));
 	dim = meta->dim;
 	/* only a shape with a dimension is cached; one without is the caller's */
 	shape = MemoryContextAlloc(dim > 0 ? index->rd_indexcxt : CurrentMemoryContext,
@@ -447,6 +462,8 @@ fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetric metric,
 	meta->metric = metric;
 	ItemPointerSetInvalid(&meta->entry);
 	meta->pad = 0;
+	meta->pending_head = meta->pending_tail = 0;
+	meta->pending_pages = 0;
 	for (int i = 0; i < dim; i++)
 	{
 		meta->offset[i] = offsets ? offsets[i] : 0.0f;
@@ -455,6 +472,17 @@ fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetric metric,
 	/* keep the contents out of the "hole" that full-page images skip */
 	((PageHeader) page)->pd_lower =
 		(char *) (meta->offset + 2 * dim) - (char *) page;
+}
+
+/* a vector to insert must have the index's dimension */
+void
+fg_check_dim(Relation index, const FgShape *shape, int dim)
+{
+	if (shape->dim != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("face_embedding has %d dimensions, the index \"%s\" expects %d",
+						dim, RelationGetRelationName(index), shape->dim)));
 }
 
 /*

@@ -14,7 +14,10 @@
  * nodes were considered or the graph is exhausted; so a filtered
  * ORDER BY ... LIMIT k gets k rows whenever enough matching rows are near.
  * Within a batch the order is exact; across batches it is relaxed (a later
- * batch may hold a row nearer than the last of the previous one).
+ * batch may hold a row nearer than the last of the previous one).  The
+ * first batch also holds every vector of the pending list (graph.h), each
+ * with a bound from its exact distance; a heap TID found both there and in
+ * the graph (a merge ran meanwhile) is returned once.
  */
 #include "postgres.h"
 
@@ -42,6 +45,7 @@ typedef struct FgScanOpaqueData
 	int			ef;
 	FgHit	   *res;			/* the beam's live rows, by bound */
 	int			nres;
+	int			cap;			/* of res */
 	int			pos;
 	FgTidSet   *returned;		/* heap TIDs returned so far */
 } FgScanOpaqueData;
@@ -74,7 +78,7 @@ fg_amrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->exhausted = false;
 	so->query = NULL;
 	so->res = NULL;
-	so->nres = so->pos = 0;
+	so->nres = so->pos = so->cap = 0;
 	so->returned = NULL;
 	if (orderbys && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
@@ -117,36 +121,73 @@ cmp_hit(const void *a, const void *b)
 }
 
 static void
-run_search(IndexScanDesc scan, const FgShape *shape)
+add_hit(FgScanOpaque so, ItemPointer heaptid, double bound)
+{
+	if (so->nres == so->cap)
+	{
+		so->cap = Max(so->cap * 2, 64);
+		so->res = so->res ? repalloc(so->res, sizeof(FgHit) * so->cap) :
+			palloc(sizeof(FgHit) * so->cap);
+	}
+	so->res[so->nres].heaptid = *heaptid;
+	so->res[so->nres].bound = bound;
+	so->nres++;
+}
+
+/* a pending vector: its exact distance, as a bound with the kernels' slack */
+typedef struct PendingVisit
+{
+	FgScanOpaque so;
+	const FgQuery *q;
+	float	   *vec;
+} PendingVisit;
+
+static void
+visit_pending(void *arg, ItemPointer heaptid, const float *vec)
+{
+	PendingVisit *pv = (PendingVisit *) arg;
+	const FgShape *shape = pv->q->shape;
+
+	memcpy(pv->vec, vec, sizeof(float) * shape->dim);
+	if (!fg_prepare_vector(shape->metric, pv->vec, shape->dim))
+		return;
+	add_hit(pv->so, heaptid,
+			fg_lower_bound(pv->q, fg_exact_distance(shape->metric, pv->q->vec, pv->vec,
+													 shape->dim), 0.0f));
+}
+
+/* the next batch: a beam search of width so->ef, and the first time the pending list */
+static void
+run_search(IndexScanDesc scan, const FgShape *shape, bool first)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
 	ItemPointerData entry = fg_get_entry(scan->indexRelation);
 	FgQuery		q;
-	FgCandidate *cands;
-	int			ncand;
+	int			ncand = 0;
 
-	if (so->res)
-		pfree(so->res);
-	so->res = NULL;
 	so->nres = so->pos = 0;
-	if (!ItemPointerIsValid(&entry))
-	{
-		so->exhausted = true;
-		return;
-	}
 	fg_prepare_query(&q, shape, so->query);
-	cands = fg_search(scan->indexRelation, &q, entry, so->ef, NULL, &ncand);
-	so->res = palloc(sizeof(FgHit) * Max(ncand, 1));
-	for (int i = 0; i < ncand; i++)
+	if (ItemPointerIsValid(&entry))
 	{
-		if (cands[i].deleted)
-			continue;
-		so->res[so->nres].heaptid = cands[i].heaptid;
-		so->res[so->nres].bound = fg_lower_bound(&q, cands[i].dist, cands[i].err);
-		so->nres++;
+		FgCandidate *cands = fg_search(scan->indexRelation, &q, entry, so->ef, NULL, &ncand);
+
+		for (int i = 0; i < ncand; i++)
+		{
+			if (!cands[i].deleted)
+				add_hit(so, &cands[i].heaptid,
+						fg_lower_bound(&q, cands[i].dist, cands[i].err));
+		}
+		pfree(cands);
 	}
-	qsort(so->res, so->nres, sizeof(FgHit), cmp_hit);
-	pfree(cands);
+	if (first)
+	{
+		PendingVisit pv = {so, &q, palloc(sizeof(float) * shape->dim)};
+
+		fg_pending_read(scan->indexRelation, shape, visit_pending, &pv);
+		pfree(pv.vec);
+	}
+	if (so->nres > 1)
+		qsort(so->res, so->nres, sizeof(FgHit), cmp_hit);
 	pfree(q.qcode);
 	if (ncand < so->ef)
 		so->exhausted = true;
@@ -174,7 +215,7 @@ fg_amgettuple(IndexScanDesc scan, ScanDirection dir)
 		so->query = scan_query(scan, shape);
 		so->ef = Max(fg_ef_search, 1);
 		so->returned = fg_tidset_create(so->ef * 2);
-		run_search(scan, shape);
+		run_search(scan, shape, true);
 	}
 	for (;;)
 	{
@@ -197,7 +238,7 @@ fg_amgettuple(IndexScanDesc scan, ScanDirection dir)
 			so->ef >= fg_max_scan_tuples)
 			break;
 		so->ef = Min(so->ef * 2, Max(fg_max_scan_tuples, 1));
-		run_search(scan, shape);
+		run_search(scan, shape, false);
 	}
 	MemoryContextSwitchTo(old);
 	return found;

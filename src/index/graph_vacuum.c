@@ -1,6 +1,8 @@
 /*
  * graph_vacuum.c
- *		VACUUM for face_graph, in three passes over the node pages:
+ *		VACUUM for face_graph: first the pending list is merged into the
+ *		graph, dropping the vectors of dead rows (so that no pending entry
+ *		outlives its heap row); then three passes over the node pages:
  *
  *		1. mark the nodes of dead heap rows DELETED (scans stop returning
  *		   them at once; searches still walk through them);
@@ -278,6 +280,7 @@ fg_ambulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	w.stats = stats;
 	w.deleted = fg_tidset_create(1024);
 	stats->num_index_tuples = 0;
+	fg_pending_merge(index, true, callback, callback_state, stats);
 	walk_nodes(&w, BUFFER_LOCK_EXCLUSIVE, mark_node, info->strategy);
 	if (w.ndeleted > 0)
 	{
@@ -307,6 +310,9 @@ fg_amvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 
 	if (info->analyze_only)
 		return stats;
+	/* an insert-only table gets no bulk delete: merge what is pending here */
+	if (fg_get_shape(index)->dim > 0)
+		fg_pending_merge(index, true, NULL, NULL, NULL);
 	if (stats == NULL)
 	{
 		const FgShape *shape = fg_get_shape(index);

@@ -31,3 +31,8 @@ CREATE FUNCTION facerec_index_check(index regclass,
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 COMMENT ON FUNCTION facerec_index_check(regclass) IS
 	'walk a face_graph index and list structural damage (no rows: sound)';
+
+CREATE FUNCTION facerec_index_flush(index regclass) RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+COMMENT ON FUNCTION facerec_index_flush(regclass) IS
+	'merge a face_graph index''s pending list into its graph now; returns the vectors merged';
