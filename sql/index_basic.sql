@@ -141,8 +141,6 @@ SELECT count(*) AS damage FROM facerec_index_check('pts_l2');
 SELECT count(*) AS dead_returned FROM (SELECT id FROM pts ORDER BY e <-> '[0,0,0]' LIMIT 1500) s
 	WHERE id % 4 = 0;
 SELECT pg_relation_size('pts_l2') AS size_before \gset
--- (inserts straight into the graph: the pending list has its own test)
-ALTER INDEX pts_l2 SET (fastupdate = off);
 INSERT INTO pts SELECT i, i % 100,
 	ARRAY[sin(i * 0.37) * (i - 9000) / 100.0, cos(i * 0.53) * (i - 9000) / 100.0, (i % 13) / 13.0]::real[]
 	FROM generate_series(10000, 10400) i;

@@ -1,5 +1,5 @@
--- face_graph's pending list (fastupdate): single-row inserts go to the
--- list, scans read it exactly, merges (an insert past
+-- face_graph's pending list (WITH (fastupdate = on)): single-row inserts go
+-- to the list, scans read it exactly, merges (an insert past
 -- facerec.pending_list_limit, VACUUM, facerec_index_flush) move it into the
 -- graph; no row is lost or returned twice on the way.
 
@@ -9,11 +9,11 @@ CREATE FUNCTION pend_vec(i int) RETURNS face_embedding LANGUAGE sql IMMUTABLE AS
 		FROM generate_series(1, 128) j)::real[]::face_embedding $$;
 CREATE TABLE pend (id int PRIMARY KEY, grp int, e face_embedding(128));
 INSERT INTO pend SELECT i, i % 50, pend_vec(i) FROM generate_series(1, 1000) i;
-CREATE INDEX pend_l2 ON pend USING face_graph (e);
+CREATE INDEX pend_l2 ON pend USING face_graph (e) WITH (fastupdate = on);
 SELECT count(*) AS exact FROM pend;
 
 -- nothing pending after the build; an INSERT of many rows is single-row
--- inserts to the index: all 200 go to the list (default limit 1MB)
+-- inserts to the index: all 200 go to the list (limit 1MB by default)
 SELECT facerec_index_flush('pend_l2') AS merged;
 INSERT INTO pend SELECT i, i % 50, pend_vec(i) FROM generate_series(1001, 1200) i;
 SELECT count(*) AS damage FROM facerec_index_check('pend_l2');
@@ -64,14 +64,14 @@ SELECT count(*) = (SELECT count(*) FROM pend) AS all_live_rows, count(*) = count
 	FROM (SELECT id FROM pend ORDER BY e <-> pend_vec(1550)) s;
 RESET facerec.max_scan_tuples;
 
--- fastupdate = off: inserts walk the graph, nothing is pending
-ALTER INDEX pend_l2 SET (fastupdate = off);
+-- fastupdate = off (the default): inserts walk the graph, nothing is pending
+ALTER INDEX pend_l2 RESET (fastupdate);
 INSERT INTO pend SELECT i, i % 50, pend_vec(i) FROM generate_series(1601, 1650) i;
 SELECT facerec_index_flush('pend_l2') AS merged_without_fastupdate;
-ALTER INDEX pend_l2 RESET (fastupdate);
+ALTER INDEX pend_l2 SET (fastupdate = on);
 
 -- cosine: a zero vector has no direction and is not indexed, pending or not
-CREATE INDEX pend_cos ON pend USING face_graph (e face_embedding_cosine_ops);
+CREATE INDEX pend_cos ON pend USING face_graph (e face_embedding_cosine_ops) WITH (fastupdate = on);
 INSERT INTO pend VALUES (5000, 0, array_fill(0, ARRAY[128])::real[]::face_embedding);
 INSERT INTO pend SELECT i, i % 50, pend_vec(i) FROM generate_series(5001, 5020) i;
 SELECT facerec_index_flush('pend_cos') AS merged_cos;
@@ -79,7 +79,7 @@ SELECT count(*) AS damage FROM facerec_index_check('pend_cos');
 
 -- an index built on an empty table: rows wait in the list, then merge
 CREATE TABLE pend_later (id int, e face_embedding);
-CREATE INDEX pend_later_l2 ON pend_later USING face_graph (e);
+CREATE INDEX pend_later_l2 ON pend_later USING face_graph (e) WITH (fastupdate = on);
 INSERT INTO pend_later SELECT i, ARRAY[i, -i, i * i]::real[] FROM generate_series(1, 50) i;
 SELECT id FROM pend_later ORDER BY e <-> '[10,-10,100]' LIMIT 3;
 SELECT facerec_index_flush('pend_later_l2') AS merged_into_empty_graph;

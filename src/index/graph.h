@@ -71,7 +71,7 @@
  *		data's mean; the rows beyond that go through the insert path (the
  *		spill; graph_build.c).
  *
- * Pending list (fastupdate, on by default)
+ * Pending list (fastupdate, off by default)
  *		A single-row insert does not walk the graph: it appends the raw vector
  *		and heap TID to the pending list, a chain of pending pages (special
  *		space flag FG_PAGE_PENDING, next block in FgPageOpaqueData.next, 0 at

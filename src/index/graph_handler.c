@@ -33,7 +33,7 @@ index_init(void)
 					  FG_DEFAULT_EF_CONSTRUCTION, 4, 1000, AccessExclusiveLock);
 	add_bool_reloption(fg_relopt_kind, "fastupdate",
 					   "Single-row inserts go to a pending list that scans read exactly and merges move into the graph",
-					   true, ShareUpdateExclusiveLock);
+					   false, ShareUpdateExclusiveLock);
 
 	DefineCustomIntVariable("facerec.ef_search",
 							"Beam width of face_graph index searches.",
@@ -74,7 +74,7 @@ fg_index_fastupdate(Relation index)
 {
 	FgOptions  *opts = (FgOptions *) index->rd_options;
 
-	return opts ? opts->fastupdate : true;
+	return opts ? opts->fastupdate : false;
 }
 
 /* open a face_graph index for one of the SQL functions on it */

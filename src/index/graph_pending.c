@@ -42,6 +42,20 @@ pending_corrupted(Relation index, BlockNumber blkno)
 					blkno, RelationGetRelationName(index))));
 }
 
+/* item off of a pending page, checked to be a vector of this index */
+static FgPendingItem
+pending_item(Relation index, Page page, BlockNumber blkno, OffsetNumber off, Size size)
+{
+	ItemId		iid = PageGetItemId(page, off);
+
+	if (!ItemIdIsNormal(iid) || ItemIdGetLength(iid) != size)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("pending item (%u,%u) of face_graph index \"%s\" is not a vector of %zu bytes",
+						blkno, off, RelationGetRelationName(index), size)));
+	return (FgPendingItem) PageGetItem(page, iid);
+}
+
 /*
  * Append one vector as inserted; then, if the list outgrew
  * facerec.pending_list_limit, merge it (unless another backend already is).
@@ -160,15 +174,8 @@ fg_pending_read(Relation index, const FgShape *shape, FgPendingVisit visit, void
 		}
 		for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
 		{
-			ItemId		iid = PageGetItemId(page, off);
-			FgPendingItem item = (FgPendingItem) PageGetItem(page, iid);
+			FgPendingItem item = pending_item(index, page, blkno, off, size);
 
-			if (ItemIdGetLength(iid) != size)
-				ereport(ERROR,
-						(errcode(ERRCODE_INDEX_CORRUPTED),
-						 errmsg("pending item (%u,%u) of face_graph index \"%s\" has %u bytes, not %zu",
-								blkno, off, RelationGetRelationName(index),
-								ItemIdGetLength(iid), size)));
 			if (item->flags & FG_PENDING_MERGED)
 				continue;
 			memcpy(items + n++ * size, item, size);
@@ -216,7 +223,8 @@ merge_page(Relation index, const FgShape *shape, BlockNumber blkno,
 			pending_corrupted(index, blkno);
 		maxoff = PageGetMaxOffsetNumber(page);
 		for (OffsetNumber off = done + 1; off <= maxoff; off++)
-			memcpy(items + (off - done - 1) * size, PageGetItem(page, PageGetItemId(page, off)), size);
+			memcpy(items + (off - done - 1) * size,
+				   pending_item(index, page, blkno, off, size), size);
 		UnlockReleaseBuffer(buf);
 
 		for (OffsetNumber off = done + 1; off <= maxoff; off++)
