@@ -81,7 +81,8 @@
  *		graph, page by page from its head, by the insert that makes it longer
  *		than facerec.pending_list_limit, by VACUUM (before it deletes, so no
  *		pending entry outlives its heap row), and by facerec_index_flush().
- *		Only one backend merges at a time (FG_MERGE_LOCK, a heavyweight lock).
+ *		Only one backend merges at a time (FG_MERGE_LOCK, a heavyweight lock,
+ *		taken before FG_UPDATE_LOCK whenever both are held).
  *		The merge places each node in the same WAL record that flags its
  *		pending item MERGED (graph_insert.c), so a crash never leaves a vector
  *		both unflagged and in the graph; scans skip flagged items and drop a

@@ -12,8 +12,9 @@
  * says, holding every pending page, with items of the right size.  Last, every live node must be
  * reachable from the entry (else no scan can return it); a node that an
  * insert running concurrently has not linked yet counts as unreachable, so
- * run the check when no insert is running.  The check holds FG_UPDATE_LOCK in
- * ShareLock, so it sees no vacuum halfway through a repair.
+ * run the check when no insert is running.  The check holds FG_MERGE_LOCK and
+ * FG_UPDATE_LOCK in ShareLock, so it sees no merge of the pending list and
+ * no vacuum halfway through a repair.
  */
 #include "postgres.h"
 
@@ -346,12 +347,15 @@ facerec_index_check(PG_FUNCTION_ARGS)
 	cs.nproblems = 0;
 
 	index = fg_open_index(indexoid, AccessShareLock);
-	/* no vacuum repair and no merge halfway */
-	LockPage(index, FG_UPDATE_LOCK, ShareLock);
+	/*
+	 * No merge and no vacuum repair halfway; in the order a merge takes the
+	 * two locks (the merge lock, then the update lock for each insert)
+	 */
 	LockPage(index, FG_MERGE_LOCK, ShareLock);
+	LockPage(index, FG_UPDATE_LOCK, ShareLock);
 	check_index(index, &cs);
-	UnlockPage(index, FG_MERGE_LOCK, ShareLock);
 	UnlockPage(index, FG_UPDATE_LOCK, ShareLock);
+	UnlockPage(index, FG_MERGE_LOCK, ShareLock);
 	index_close(index, AccessShareLock);
 	return (Datum) 0;
 }
