@@ -44,7 +44,11 @@ dlib/float_details.h, dlib/dnn/{core,layers,input,loss}.h, dlib/cuda/tensor.h):
 - con_ params hold the filters (num_filters, k, nr, nc: a correlation, like
   TF's conv) then the biases; affine_ params hold gamma then beta, one per
   channel (dlib's batch norm, frozen); fc_no_bias params hold the weights
-  as (num_inputs, num_outputs).
+  as (num_inputs, num_outputs).  A bn_con2 layer (a batch norm saved as
+  trained, which dlib turns into an affine_ when it loads the file) holds
+  gamma and beta in its params, then its batch and running statistics and
+  its eps: the affine is g = gamma / sqrt(running variance + eps),
+  b = beta - g * running mean (tools/convert-dlib-mmod.py reads these).
 
 The net (dlib's dnn_face_recognition_ex.cpp) has 29 convolutions, each
 followed by an affine layer, and a 256x128 fc: in order from the input they
@@ -161,6 +165,17 @@ def read_details(r):
         if name == "affine_2" and r.bool():
             r.fail("disabled affine layer")
         return "affine", d
+    if name == "bn_con2":		# batch norm as trained (MMOD's file holds these)
+        d["params"] = r.tensor()
+        d["gamma"] = r.dims(1, "alias_tensor")
+        d["beta"] = r.dims(1, "alias_tensor")
+        for part in ("means", "invstds", "running_means", "running_variances"):
+            d[part] = r.tensor()
+        r.int(), r.int()		# num_updates, running_stats_window_size
+        for _ in range(4):		# learning rate and weight decay multipliers
+            r.float()
+        d["eps"] = r.float()
+        return "bn", d
     if name in ("relu_", "relu_2"):
         if name == "relu_2" and r.bool():
             r.fail("disabled relu layer")
@@ -193,19 +208,29 @@ def read_layers(path):
     if r.string() != "loss_metric_2":
         r.fail("not a loss_metric_2 net")
     r.float(), r.float()		# margin, distance threshold: training only
-    nested = []					# versions from the loss inwards
-    while True:
-        v = r.int()
-        if v == 3:
-            break
-        if v not in (1, 2):
-            r.fail("unexpected layer version %d" % v)
-        nested.append(v)
+    nested = read_nesting(r)
     if r.string() != "input_rgb_image_sized":
         r.fail("not an input_rgb_image_sized net")
     mean = [r.float() for _ in range(3)]
     if (r.int(), r.int()) != (150, 150):
         r.fail("input is not 150x150")
+    return np.array(mean), read_stack(r, nested)
+
+
+def read_nesting(r):
+    """The layer versions from the loss inwards, up to the input layer's (3)."""
+    nested = []
+    while True:
+        v = r.int()
+        if v == 3:
+            return nested
+        if v not in (1, 2):
+            r.fail("unexpected layer version %d" % v)
+        nested.append(v)
+
+
+def read_stack(r, nested):
+    """After the input layer: every layer's parts, from the input outwards."""
     layers = []
     for version in [3] + [v for v in reversed(nested) if v == 2]:
         layers.append(read_details(r))
@@ -218,7 +243,7 @@ def read_layers(path):
             r.int()				# sample expansion factor
     if r.pos != len(r.data):
         r.fail("%d bytes left over" % (len(r.data) - r.pos))
-    return np.array(mean), layers
+    return layers
 
 
 def conv_names():
