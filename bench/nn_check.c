@@ -470,7 +470,7 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 			qin[i * NN_U8ROW(cin) + ch] = ch < cin ? rand() % (NN_U8_MAX + 1) : 0;
 	conv.filters = filters;
 	conv.bias = bias;
-	if (nn_q8conv_prepare(&q, &conv, in_max, &err) != 0)
+	if (nn_q8conv_prepare(&q, &conv, in_max, NULL, &err) != 0)
 	{
 		printf("FAIL q8conv: %s\n", err.msg);
 		failures++;
