@@ -26,7 +26,8 @@ for f in "$PHOTOS"/*/*; do
 			CASE WHEN orientation >= 5 THEN width ELSE height END,
 			encode(image_rgb(pg_read_binary_file('$f')), 'hex')
 		FROM image_info(pg_read_binary_file('$f'))")
-	xxd -r -p <<<"$3" >"$tmp/$name.$1x$2.rgb"
+	/usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))' \
+		<<<"$3" >"$tmp/$name.$1x$2.rgb"
 	files+=("$tmp/$name.$1x$2.rgb")
 done
 bench/bin/ssd_calibrate models/ssd_mobilenetv1_model.frw \
