@@ -306,7 +306,7 @@ check_depthwise_quantized(int ih, int iw, int c, int s, int u8)
 	NnTensor	out = {0, 0, 0, want};
 	NnQTensor	q = {0, 0, 0, got};
 	NnU8Tensor	q8 = {0, 0, 0, got8};
-	const float step = (u8 ? 6.0f / NN_U8_MAX : 2.0f / NN_QCONV_IN_MAX);
+	const float step = (u8 ? 6.0f / NN_Q8_IN_MAX : 2.0f / NN_QCONV_IN_MAX);
 	int			bad = 0;
 
 	dw.filters = filters;
@@ -438,22 +438,25 @@ check_requantized(int ih, int iw, int cin, int cout)
 
 /*
  * The u8 x s8 1x1 layer (qconv_u8.c) on random u8 steps over all of [0,
- * NN_U8_MAX]: its float output exactly what scalar loops make of the
- * packed 7-bit weights (exact int32 sums, then scale and bias: 1e-5
- * relative for the float rounding of those two), every packed weight
- * within +-NN_Q8_WEIGHT_MAX; within half a weight step times each input of
- * the float layer on the same input (the bound against float, plus 1e-4
- * relative); and its u8 output nn_quantize_u8 of that float output (one
- * step off on a rounding edge), the row padding zero.
+ * NN_Q8_IN_MAX]: its float output exactly what scalar loops make of the
+ * packed 8-bit weights and its bias (exact int32 sums, then scale and
+ * bias: 1e-5 relative for the float rounding of those two), every packed
+ * weight within +-NN_Q8_WEIGHT_MAX; the bias the layer's less the mean
+ * error of the rounded weights on inputs of means in_mean (random, or
+ * none when corrected is 0); within half a weight step times each input
+ * of the float layer with that bias on the same input (the bound against
+ * float, plus 1e-4 relative); and its u8 output nn_quantize_u8 of that
+ * float output (one step off on a rounding edge), the row padding zero.
  */
 static void
-check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
+check_q8conv(int ih, int iw, int cin, int cout, NnActivation act, int corrected)
 {
 	const float in_max = 6.0f;
-	const float step = 6.0f / NN_U8_MAX;
+	const float step = 6.0f / NN_Q8_IN_MAX;
 	NnConv		conv = {1, cin, cout, 1, NN_PAD_SAME, NULL, NULL};
 	float	   *filters = random_floats((size_t) cin * cout);
 	float	   *bias = random_floats(cout);
+	float	   *mean = malloc(sizeof(float) * cin);
 	size_t		px = (size_t) ih * iw;
 	uint8_t    *qin = malloc(px * NN_U8ROW(cin));
 	float	   *out = malloc(sizeof(float) * px * cout);
@@ -467,10 +470,12 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 
 	for (size_t i = 0; i < px; i++)
 		for (int ch = 0; ch < NN_U8ROW(cin); ch++)
-			qin[i * NN_U8ROW(cin) + ch] = ch < cin ? rand() % (NN_U8_MAX + 1) : 0;
+			qin[i * NN_U8ROW(cin) + ch] = ch < cin ? rand() % (NN_Q8_IN_MAX + 1) : 0;
+	for (int ci = 0; ci < cin; ci++)
+		mean[ci] = 3.0f * rand() / RAND_MAX;
 	conv.filters = filters;
 	conv.bias = bias;
-	if (nn_q8conv_prepare(&q, &conv, in_max, &err) != 0)
+	if (nn_q8conv_prepare(&q, &conv, in_max, corrected ? mean : NULL, &err) != 0)
 	{
 		printf("FAIL q8conv: %s\n", err.msg);
 		failures++;
@@ -485,13 +490,25 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 	for (size_t i = 0; i < (size_t) q.kp * q.np && !bad; i++)
 		if (abs(q.packed[i]) > NN_Q8_WEIGHT_MAX)
 			bad = printf("FAIL q8conv: packed weight %zu is %d\n", i, q.packed[i]);
+	for (int co = 0; co < cout && !bad; co++)
+	{
+		const int8_t *panel = q.packed + (size_t) (co / 16) * q.kp * 16;
+		double		want = bias[co];
+
+		/* a packed weight is worth scale / in_step of the float ones */
+		for (int ci = 0; corrected && ci < cin; ci++)
+			want -= (panel[((ci / 4) * 16 + co % 16) * 4 + ci % 4] * q.scale[co] / q.in_step -
+					 filters[(size_t) ci * cout + co]) * mean[ci];
+		if (fabs(q.bias[co] - want) > 1e-5 * (1 + fabs(want)))
+			bad = printf("FAIL q8conv: bias %d is %g, want %g\n", co, q.bias[co], want);
+	}
 	for (size_t p = 0; p < px && !bad; p++)
 	{
 		for (int co = 0; co < cout && !bad; co++)
 		{
 			const int8_t *panel = q.packed + (size_t) (co / 16) * q.kp * 16;
 			int32_t		sum = 0;
-			double		v = bias[co],
+			double		v = q.bias[co],
 						sumx = 0,
 						exact,
 						bound,
@@ -506,7 +523,7 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 				v += x * q.in_step * filters[(size_t) ci * cout + co];
 				sumx += x * q.in_step;
 			}
-			exact = activate((double) sum * q.scale[co] + bias[co], act);
+			exact = activate((double) sum * q.scale[co] + q.bias[co], act);
 			if (fabs(g - exact) > 1e-5 * (1 + fabs(exact)))
 				bad = printf("FAIL q8conv %dx%dx%d -> %d act %d: element %zu is %g, exactly %g\n",
 							 ih, iw, cin, cout, act, p * cout + co, g, exact);
@@ -531,6 +548,7 @@ check_q8conv(int ih, int iw, int cin, int cout, NnActivation act)
 	nn_q8conv_free(&q);
 	free(filters);
 	free(bias);
+	free(mean);
 	free(qin);
 	free(out);
 	free(qout);
@@ -863,16 +881,18 @@ main(void)
 	check_qdepthwise(9, 8, 7, 3, 2, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_U8_MAX, 1);
 	check_qdepthwise(9, 9, 48, 3, 2, NN_PAD_VALID, NN_ACT_RELU, 6.0f / NN_U8_MAX, 1);
 	check_qdepthwise(7, 6, 17, 5, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_U8_MAX, 1);
+	/* ... and in the SSD's steps for an NnQ8Conv (7 bits) */
+	check_qdepthwise(9, 7, 38, 3, 1, NN_PAD_SAME, NN_ACT_RELU6, 6.0f / NN_Q8_IN_MAX, 1);
 	/* u8 x s8 1x1: whole and partial panels, cin not a multiple of 4,
 	 * tail rows, several input chunks, every activation */
 	for (NnActivation act = NN_ACT_NONE; act <= NN_ACT_LEAKY; act++)
 	{
-		check_q8conv(5, 7, 5, 16, act);
-		check_q8conv(5, 7, 32, 20, act);
+		check_q8conv(5, 7, 5, 16, act, 0);
+		check_q8conv(5, 7, 32, 20, act, 1);
 	}
-	check_q8conv(30, 31, 301, 40, NN_ACT_RELU6);
-	check_q8conv(4, 2, 9, 16, NN_ACT_RELU6);
-	check_q8conv(1, 1, 1024, 9, NN_ACT_RELU6);
+	check_q8conv(30, 31, 301, 40, NN_ACT_RELU6, 1);
+	check_q8conv(4, 2, 9, 16, NN_ACT_RELU6, 0);
+	check_q8conv(1, 1, 1024, 9, NN_ACT_RELU6, 1);
 	/* float depthwise into u8 steps: AVX2 blocks, the rest, odd channels */
 	check_depthwise_quantized(9, 7, 38, 1, 1);
 	check_depthwise_quantized(8, 9, 7, 2, 1);

@@ -29,9 +29,12 @@
  * layers are int16 too, except where a box predictor reads them; the rest
  * stays float32.  In int8 the separable layers run between u8 maps
  * instead (qdepthwise.c's u8 variant, then qconv_u8.c's u8 x s8 1x1
- * layers, every map a ReLU6 output in steps of 6 / NN_U8_MAX); after a
+ * layers, every map a ReLU6 output in steps of 6 / NN_Q8_IN_MAX); after a
  * float map (conv_0's, and those the box predictors read) the float
- * depthwise half stores u8 steps; the extra layers run as in int16.
+ * depthwise half stores u8 steps; the extra layers run as in int16.  The
+ * 1x1 layers' biases take back the mean error of their rounded weights,
+ * from their inputs' means over calibration photos (ssd_means.c, which
+ * face_detector_pointwise_means measures).
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -39,6 +42,7 @@
  */
 #include "face/ssd.h"
 #include "face/net_input.h"
+#include "face/ssd_means.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -51,7 +55,7 @@
 #define LARGEST_MAP ((size_t) 256 * 256 * 64)	/* layer 1's pointwise output */
 #define RELU6_MAX 6.0f			/* every map is a ReLU6 output */
 #define RELU6_STEP (RELU6_MAX / NN_QCONV_IN_MAX)	/* its int16 steps */
-#define RELU6_STEP_U8 (RELU6_MAX / NN_U8_MAX)	/* its u8 steps */
+#define RELU6_STEP_U8 (RELU6_MAX / NN_Q8_IN_MAX)	/* its u8 steps */
 
 static const int layer_channels[N_LAYERS] = {
 	32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024
@@ -243,8 +247,10 @@ free_u8_layers(FaceDetector *det)
 static int
 prepare_u8_layers(FaceDetector *det, NnError *err)
 {
-	for (int i = 1; i < N_LAYERS; i++)
-		if (nn_q8conv_prepare(&det->q8pw[i], &det->pw[i], RELU6_MAX, err) != 0 ||
+	const float *mean = ssd_pointwise_means;
+
+	for (int i = 1; i < N_LAYERS; mean += layer_channels[i - 1], i++)
+		if (nn_q8conv_prepare(&det->q8pw[i], &det->pw[i], RELU6_MAX, mean, err) != 0 ||
 			nn_qdepthwise_prepare(&det->q8dw[i], &det->dw[i], RELU6_STEP_U8,
 								  RELU6_STEP_U8, NN_ACT_RELU6, err) != 0)
 		{
@@ -457,6 +463,34 @@ run_net(FaceDetector *det)
 		t = swap;
 		if (i % 2)
 			predict(det, &det->pred[2 + i / 2], &x);
+	}
+}
+
+void
+face_detector_pointwise_means(FaceDetector *det, const uint8_t *rgb, int width,
+							  int height, double sums[SSD_POINTWISE_INPUTS])
+{
+	NnTensor	in = {SSD_INPUT, SSD_INPUT, 3, det->buf.input};
+	NnTensor	x = {0, 0, 0, det->buf.act[0]};
+	NnTensor	t = {0, 0, 0, det->buf.act[1]};
+
+	face_net_input(rgb, width, height, (size_t) width * 3, &ssd_spec, det->buf.input);
+	nn_conv2d(&det->conv0, &in, &x, NN_ACT_RELU6, det->buf.scratch);
+	for (int i = 1; i < N_LAYERS; sums += t.c, i++)
+	{
+		size_t		pixels;
+
+		nn_depthwise_conv2d(&det->dw[i], &x, &t, NN_ACT_RELU6);
+		pixels = (size_t) t.h * t.w;
+		for (int c = 0; c < t.c; c++)
+		{
+			double		sum = 0;
+
+			for (size_t p = 0; p < pixels; p++)
+				sum += t.data[p * t.c + c];
+			sums[c] += sum / pixels;
+		}
+		nn_conv2d(&det->pw[i], &t, &x, NN_ACT_RELU6, NULL);
 	}
 }
 

@@ -135,4 +135,15 @@ extern int	detector_buffers_alloc(DetectorBuffers *buf, size_t input, size_t map
 /* free buf's buffers and close its weights */
 extern void detector_buffers_free(DetectorBuffers *buf);
 
+/*
+ * The float32 net's first look at a picture, up to its last separable
+ * layer: adds to sums, layer by layer (1 to 13, their input channels one
+ * after the other), the mean over the map of each input of the layer's 1x1
+ * half.  The calibration of the int8 biases (bench/ssd_calibrate.sh).
+ */
+#define SSD_POINTWISE_INPUTS 4960
+extern void face_detector_pointwise_means(FaceDetector *det, const uint8_t *rgb,
+										  int width, int height,
+										  double sums[SSD_POINTWISE_INPUTS]);
+
 #endif							/* FACEREC_SSD_H */

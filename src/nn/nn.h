@@ -212,15 +212,17 @@ extern void nn_qconv2d_dynamic(const NnQConv *q, const NnTensor *in, NnTensor *o
 
 /*
  * A 1x1 stride-1 convolution on unsigned 8-bit activations (qconv_u8.c),
- * for MobileNet's ReLU6 maps: the input in steps of in_max / NN_U8_MAX
- * (an NnU8Tensor, steps in [0, NN_U8_MAX]), each output channel's weights
- * signed 7-bit (|w| <= NN_Q8_WEIGHT_MAX) with their own step, so that
- * AVX2's vpmaddubsw never saturates (2 * 255 * 63 < 32767); sums exact in
- * int32.  Prepared once from a bound 1x1 NnConv (the packed weights are
- * this struct's own; the bias stays the NnConv's).
+ * for MobileNet's ReLU6 maps: the input in steps of in_max /
+ * NN_Q8_IN_MAX (an NnU8Tensor whose steps lie in [0, NN_Q8_IN_MAX]: 7
+ * bits), each output channel's weights signed 8-bit (|w| <=
+ * NN_Q8_WEIGHT_MAX) with their own step, so that AVX2's vpmaddubsw never
+ * saturates (2 * 127 * 127 < 32767); sums exact in int32.  Prepared once
+ * from a bound 1x1 NnConv (the packed weights and the corrected bias are
+ * this struct's own).
  */
 #define NN_U8_MAX 255
-#define NN_Q8_WEIGHT_MAX 63
+#define NN_Q8_IN_MAX 127
+#define NN_Q8_WEIGHT_MAX 127
 
 /* u8 activations: value = data * step, rows of NN_U8ROW(c) bytes (c
  * rounded up to a multiple of 4, the padding 0: whole 4-byte groups) */
@@ -249,15 +251,21 @@ typedef struct NnQ8Conv
 	int			kp;				/* cin rounded up to a multiple of 4 */
 	int			cout;
 	int			np;				/* cout rounded up to the panel width */
-	float		in_step;		/* in_max / NN_U8_MAX */
+	float		in_step;		/* in_max / NN_Q8_IN_MAX */
 	int8_t	   *packed;			/* weight panels, see qconv_u8.c */
 	float	   *scale;			/* [np]: in_step / each channel's weight step */
-	const float *bias;			/* [cout] */
+	float	   *bias;			/* [np]: the bias less the rounding's mean error */
 } NnQ8Conv;
 
-/* Quantize the 1x1 conv's weights for inputs in [0, in_max]; -1 with err set */
+/*
+ * Quantize the 1x1 conv's weights for inputs in [0, in_max]; -1 with err
+ * set.  in_mean (NULL: none) gives each input's mean over typical inputs:
+ * the rounding of the weights then moves each output channel's mean by
+ * sum(rounding error of weight k * in_mean[k]), which the bias takes back
+ * (bias correction).
+ */
 extern int	nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max,
-							  NnError *err);
+							  const float *in_mean, NnError *err);
 extern void nn_q8conv_free(NnQ8Conv *q);
 
 /* out = act(conv(in) + bias) as floats, as nn_conv2d does */
@@ -266,7 +274,8 @@ extern void nn_q8conv2d(const NnQ8Conv *q, const NnU8Tensor *in, NnTensor *out,
 
 /*
  * The same, act NN_ACT_RELU6, stored as u8 steps of step (nn_quantize_u8;
- * step >= 6 / NN_U8_MAX so that 6 fits) for the next layer.
+ * step >= 6 / NN_Q8_IN_MAX so that 6 fits an NnQ8Conv's input) for the
+ * next layer.
  */
 extern void nn_q8conv2d_requantized(const NnQ8Conv *q, const NnU8Tensor *in,
 									NnU8Tensor *out, float step);

@@ -1,28 +1,38 @@
 /*
  * qconv_u8.c
- *		A 1x1 stride-1 convolution on u8 activations with signed 7-bit
+ *		A 1x1 stride-1 convolution on u8 activations with signed 8-bit
  *		weights (MobileNet's pointwise layers, whose inputs are ReLU6
- *		outputs: non-negative and bounded).  AVX2's vpmaddubsw multiplies
- *		32 u8 x s8 pairs and adds neighbours into 16 int16, vpmaddwd with
- *		ones adds those pairs into 8 int32: 32 multiply-adds in three
- *		instructions, and a 4-byte broadcast carries four inputs of a pixel
- *		(int16's carries two), so the kernel does about 1.7 times qconv.c's
- *		multiply-adds a cycle (bench/nn_check's figures in README "Inference
- *		engine"), and the maps between layers take half the bytes.
+ *		outputs: non-negative and bounded, here in 7-bit steps).  AVX2's
+ *		vpmaddubsw multiplies 32 u8 x s8 pairs and adds neighbours into 16
+ *		int16, vpmaddwd with ones adds those pairs into 8 int32: 32
+ *		multiply-adds in three instructions, and a 4-byte broadcast carries
+ *		four inputs of a pixel (int16's carries two), so the kernel does
+ *		about 1.7 times qconv.c's multiply-adds a cycle (bench/nn_check's
+ *		figures in README "Inference engine"), and the maps between layers
+ *		take half the bytes.
  *
- * Saturation and overflow cannot happen, whatever the input: inputs are
- * u8 steps in [0, NN_U8_MAX], every weight lies in [-NN_Q8_WEIGHT_MAX,
- * NN_Q8_WEIGHT_MAX], so a vpmaddubsw pair sum is at most 2 * 255 * 63 =
- * 32130 < 32767 in magnitude; and each channel's step is chosen so that
- * NN_U8_MAX * sum(|quantized weight|) fits an int32 (checked after
- * rounding), which bounds every partial sum.  Integer sums are exact, so
- * the AVX2 and the portable kernel differ at most in the float rounding of
- * the final scale and bias.
+ * Saturation and overflow cannot happen for inputs in the range the
+ * NnQ8Conv contract gives (steps in [0, NN_Q8_IN_MAX], which the u8
+ * producers of ReLU6 maps keep with a step of 6 / NN_Q8_IN_MAX): every
+ * weight lies in [-NN_Q8_WEIGHT_MAX, NN_Q8_WEIGHT_MAX], so a vpmaddubsw
+ * pair sum is at most 2 * 127 * 127 = 32258 < 32767 in magnitude; and
+ * each channel's step is chosen so that NN_Q8_IN_MAX * sum(|quantized
+ * weight|) fits an int32 (checked after rounding), which bounds every
+ * partial sum.  Integer sums are exact, so the AVX2 and the portable
+ * kernel differ at most in the float rounding of the final scale and
+ * bias.  (The bits are split so, 7 for the inputs and 8 for the weights,
+ * because the weights' rounding moved the SSD's boxes about twice as much
+ * as the maps' did: README "Inference engine".)
  *
- * The price is precision: weights in 7 bits (half a step is up to 1/126 of
- * a channel's largest weight) and inputs in 8 (half a step is 6 / 510):
- * nn_check states the bound, sql/face_nn_precision.sql the drift of a
- * whole net.
+ * The price is precision: half a weight step is up to 1/254 of a
+ * channel's largest weight, half an input step 6 / 254.  The weights'
+ * rounding errors do not average out over a channel's inputs, which are
+ * all non-negative: they shift the channel's output by about sum(error_k
+ * * mean input_k) on every pixel, and this shift, carried through 13
+ * layers, moved boxes most.  Given the inputs' means (measured once over
+ * calibration photos, src/face/ssd_means.c), prepare takes it out of the
+ * bias.  nn_check states the bound, sql/face_nn_precision.sql the drift
+ * of a whole net.
  *
  * Layout: panels of Q8_NR = 16 output channels, [kp / 4][16][4] bytes each:
  * one 32-byte load holds the (k .. k + 3) weights of 8 channels, which a
@@ -47,7 +57,8 @@
 #define Q8_CHUNK_BYTES (128 * 1024) /* input rows per chunk */
 
 int
-nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
+nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max,
+				  const float *in_mean, NnError *err)
 {
 	const int	cin = conv->cin;
 	const int	cout = conv->cout;
@@ -66,13 +77,13 @@ nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
 	q->kp = NN_U8ROW(cin);
 	q->cout = cout;
 	q->np = (cout + Q8_NR - 1) / Q8_NR * Q8_NR;
-	q->in_step = in_max / NN_U8_MAX;
-	q->bias = conv->bias;
+	q->in_step = in_max / NN_Q8_IN_MAX;
 	bytes = (size_t) q->kp * q->np;
 	q->packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	q->scale = nn_alloc_floats(q->np);
+	q->bias = nn_alloc_floats(q->np);
 	wq = malloc(sizeof(int32_t) * cin);
-	if (q->packed == NULL || q->scale == NULL || wq == NULL)
+	if (q->packed == NULL || q->scale == NULL || q->bias == NULL || wq == NULL)
 	{
 		free(wq);
 		nn_q8conv_free(q);
@@ -84,11 +95,17 @@ nn_q8conv_prepare(NnQ8Conv *q, const NnConv *conv, float in_max, NnError *err)
 	{
 		int8_t	   *panel = q->packed + (size_t) (n / Q8_NR) * q->kp * Q8_NR;
 		double		step = n < cout ? nn_weight_step(conv->filters + n, cout, cin,
-													 NN_Q8_WEIGHT_MAX, NN_U8_MAX, wq) : 0;
+													 NN_Q8_WEIGHT_MAX, NN_Q8_IN_MAX, wq) : 0;
+		double		shift = 0;	/* the rounding's mean error on this channel */
 
 		for (int k = 0; step > 0 && k < cin; k++)
+		{
 			panel[((size_t) (k / 4) * Q8_NR + n % Q8_NR) * 4 + k % 4] = (int8_t) wq[k];
+			if (in_mean)
+				shift += (wq[k] / step - conv->filters[(size_t) k * cout + n]) * in_mean[k];
+		}
 		q->scale[n] = step > 0 ? q->in_step / step : 0;
+		q->bias[n] = n < cout ? (conv->bias ? conv->bias[n] : 0) - shift : 0;
 	}
 	free(wq);
 	return 0;
@@ -99,8 +116,10 @@ nn_q8conv_free(NnQ8Conv *q)
 {
 	free(q->packed);
 	free(q->scale);
+	free(q->bias);
 	q->packed = NULL;
 	q->scale = NULL;
+	q->bias = NULL;
 }
 
 /*
@@ -190,8 +209,8 @@ chunk_portable(const NnQ8Conv *q, const uint8_t *a, int rows, NnActivation act, 
 /*
  * y = act(sum * scale + bias) for one pixel's sums lo, hi of a panel, o at
  * the pixel's row: a whole panel in registers, a partial one through
- * finish_row.  u8 output comes from ReLU6 only (clamped by the
- * quantization's top when step = 6 / NN_U8_MAX, by the min when coarser).
+ * finish_row.  u8 output comes from ReLU6 only (clamped by the min at 6:
+ * NN_Q8_IN_MAX steps when step = 6 / NN_Q8_IN_MAX, fewer when coarser).
  */
 static inline __attribute__((always_inline)) AVX2 void
 store_avx2(const NnQ8Conv *q, __m256i lo_sum, __m256i hi_sum, int n0,
