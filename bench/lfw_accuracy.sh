@@ -148,12 +148,7 @@ SQL
 echo "== accuracy (3 folds of 600 pairs; threshold from the other two folds)"
 lfw_score
 psql <<'SQL'
-SELECT d.variant,
-	format('%s%% +- %s', round(100 * avg(acc), 2), round(100 * stddev_pop(acc), 2)) AS "accuracy (3 folds)",
-	string_agg(round(100 * acc, 2)::text, ' / ' ORDER BY fold) AS "per fold",
-	string_agg(round(t::numeric, 3)::text, ' / ' ORDER BY fold) AS "fold thresholds"
-FROM fold_accuracy d
-GROUP BY d.variant ORDER BY 1;
+SELECT * FROM accuracy ORDER BY variant;
 
 SELECT variant,
 	round(t::numeric, 4) AS "best threshold, all folds",

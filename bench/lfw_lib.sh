@@ -13,8 +13,10 @@
 #                without an embedding is "different" (the verdict an
 #                application gets).  Tables dist (variant, i, fold, same, d),
 #                threshold (variant, test_fold, t, train_acc; test_fold 0:
-#                trained on all folds), verdict (dist + t, wrong) and
-#                fold_accuracy (variant, fold, acc, t)
+#                trained on all folds), verdict (dist + t, wrong),
+#                fold_accuracy (variant, fold, acc, t) and accuracy (variant,
+#                mean +- population standard deviation over the folds, per
+#                fold, fold thresholds: as text to print)
 
 lfw_load() {
 	psql -v lfw="$1" <<'SQL'
@@ -80,5 +82,12 @@ FROM dist x JOIN threshold th ON (th.variant, th.test_fold) = (x.variant, x.fold
 CREATE TABLE fold_accuracy AS
 SELECT variant, fold, avg((NOT wrong)::int) AS acc, min(t) AS t
 FROM verdict GROUP BY variant, fold;
+
+CREATE TABLE accuracy AS
+SELECT variant,
+	format('%s%% +- %s', round(100 * avg(acc), 2), round(100 * stddev_pop(acc), 2)) AS "accuracy (3 folds)",
+	string_agg(round(100 * acc, 2)::text, ' / ' ORDER BY fold) AS "per fold",
+	string_agg(round(t::numeric, 3)::text, ' / ' ORDER BY fold) AS "fold thresholds"
+FROM fold_accuracy GROUP BY variant;
 SQL
 }
