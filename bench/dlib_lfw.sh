@@ -29,6 +29,8 @@ set -euo pipefail
 source "$(dirname "$0")/../tools/setup.sh"
 source "$FACEREC_TOP/bench/lfw_lib.sh"
 cd "$FACEREC_TOP"
+# a failing statement ends the run (set -e), here and in lfw_lib.sh
+psql() { command psql -v ON_ERROR_STOP=1 "$@"; }
 WORKERS=${WORKERS:-1}
 lfw=$FACEREC_DATA/lfw-dev/
 
@@ -99,7 +101,7 @@ OPENBLAS_NUM_THREADS=1 "$work/lfw_dlib" "$lfw" "$models" "$work/photos" >"$work/
 psql -q <<SQL
 \copy embedding FROM '$work/desc'
 INSERT INTO embedding
-SELECT 'A+', name, num, coalesce(a.e, b.e)
+SELECT 'A+', p.name, p.num, coalesce(a.e, b.e)
 FROM photo p
 	LEFT JOIN embedding a ON a.variant = 'A' AND (a.name, a.num) = (p.name, p.num)
 	LEFT JOIN embedding b ON b.variant = 'B' AND (b.name, b.num) = (p.name, p.num)
