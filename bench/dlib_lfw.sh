@@ -60,7 +60,7 @@ SUMS
 )
 
 echo "== building lfw_dlib (dlib $(pkg-config --modversion dlib-1))"
-# -march=native as in the measured run: dlib's headers then use AVX2
+# built as in the measured runs (-march=native)
 g++ -O2 -march=native -std=c++17 -Wall -Wextra -o "$work/lfw_dlib" \
 	bench/dlib_reference/lfw_dlib.cpp $(pkg-config --cflags --libs dlib-1)
 
