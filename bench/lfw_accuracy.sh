@@ -49,6 +49,7 @@ lfw=$FACEREC_DATA/lfw-dev/
 
 start_cluster
 source "$FACEREC_TOP/bench/sql_timing.sh"
+source "$FACEREC_TOP/bench/lfw_lib.sh"
 psql -c "CREATE EXTENSION facerec"
 parallel="SET max_parallel_workers_per_gather = $WORKERS; SET parallel_setup_cost = 0;
 	SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;"
@@ -72,28 +73,7 @@ variant_options() {
 }
 
 echo "== loading the photos of $lfw"
-psql -v lfw="$lfw" <<'SQL'
-CREATE TABLE pair AS
-SELECT n - 1 AS i, (n - 2) / 600 + 1 AS fold, cardinality(f) = 3 AS same,
-	f[1] AS name_a, f[2]::int AS num_a,
-	f[cardinality(f) - 1] AS name_b, f[cardinality(f)]::int AS num_b
-FROM regexp_split_to_table(rtrim(pg_read_file(:'lfw' || 'pairs.txt'), E'\n'), E'\n')
-	WITH ORDINALITY AS l(line, n),
-	LATERAL string_to_array(line, E'\t') AS f
-WHERE n > 1;
-UPDATE pair SET name_b = name_a WHERE same;
--- a low fillfactor spreads the rows (TOAST pointers) over ~200 pages, so
--- that a parallel scan shares them out evenly
-CREATE TABLE photo (name text, num int, img bytea, main_box box) WITH (fillfactor = 10);
-INSERT INTO photo (name, num, img)
-SELECT name, num,
-	pg_read_binary_file(format('%simages/%s/%s_%s.jpg', :'lfw', name, name, lpad(num::text, 4, '0')))
-FROM (SELECT name_a, num_a FROM pair UNION SELECT name_b, num_b FROM pair) AS p(name, num);
-SELECT format('%s pairs in %s folds, %s photos of %s people', (SELECT count(*) FROM pair),
-	(SELECT count(DISTINCT fold) FROM pair), count(*), count(DISTINCT name))
-FROM photo;
-CREATE TABLE embedding (variant text, name text, num int, e face_embedding);
-SQL
+lfw_load "$lfw"
 n=$(psql -At -c "SELECT count(*) FROM photo")
 
 echo "== end to end: face_embedding(photo) ($WORKERS workers + leader)"
@@ -166,45 +146,9 @@ WHERE m.variant = 'end to end, SSD only' AND e.variant = '$(psql -At -c "LOAD 'f
 SQL
 
 echo "== accuracy (3 folds of 600 pairs; threshold from the other two folds)"
+lfw_score
 psql <<'SQL'
--- a missing face is an infinite distance: never the same person
-CREATE TABLE dist AS
-SELECT v.variant, p.i, p.fold, p.same, coalesce(a.e <-> b.e, 'Infinity') AS d
-FROM (SELECT DISTINCT variant FROM embedding) v CROSS JOIN pair p
-	LEFT JOIN embedding a ON (a.variant, a.name, a.num) = (v.variant, p.name_a, p.num_a)
-	LEFT JOIN embedding b ON (b.variant, b.name, b.num) = (v.variant, p.name_b, p.num_b);
-
--- for each held-out fold (0: none, train on all): the best threshold on
--- the others, half-way between two consecutive distinct distances
-CREATE TABLE threshold AS
-WITH per_d AS (
-	SELECT variant, k AS test_fold, d,
-		count(*) FILTER (WHERE same) AS n_same, count(*) FILTER (WHERE NOT same) AS n_diff
-	FROM dist, generate_series(0, 3) AS k
-	WHERE fold <> k
-	GROUP BY variant, k, d
-), run AS (
-	SELECT *,
-		sum(n_same) OVER w AS same_below,	-- same pairs at or below d: right
-		sum(n_diff) OVER (PARTITION BY variant, test_fold) - sum(n_diff) OVER w AS diff_above,
-		lead(d) OVER w AS next_d
-	FROM per_d
-	WINDOW w AS (PARTITION BY variant, test_fold ORDER BY d ROWS UNBOUNDED PRECEDING)
-)
-SELECT DISTINCT ON (variant, test_fold) variant, test_fold,
-	(d + next_d) / 2 AS t, (same_below + diff_above)::float8 / (SELECT count(*) FROM pair WHERE fold <> test_fold) AS train_acc
-FROM run
-WHERE next_d < 'Infinity'
-ORDER BY variant, test_fold, same_below + diff_above DESC, d;
-
-SELECT d.variant,
-	format('%s%% +- %s', round(100 * avg(acc), 2), round(100 * stddev_pop(acc), 2)) AS "accuracy (3 folds)",
-	string_agg(round(100 * acc, 2)::text, ' / ' ORDER BY fold) AS "per fold",
-	string_agg(round(t::numeric, 3)::text, ' / ' ORDER BY fold) AS "fold thresholds"
-FROM (SELECT x.variant, x.fold, avg(((x.d < th.t) = x.same)::int) AS acc, min(th.t) AS t
-	  FROM dist x JOIN threshold th ON (th.variant, th.test_fold) = (x.variant, x.fold)
-	  GROUP BY x.variant, x.fold) d
-GROUP BY d.variant ORDER BY 1;
+SELECT * FROM accuracy ORDER BY variant;
 
 SELECT variant,
 	round(t::numeric, 4) AS "best threshold, all folds",
@@ -225,7 +169,7 @@ if [ -n "$ERRORS" ]; then
 	echo "== the pairs that variant $ERRORS gets wrong (threshold of its fold, as above)"
 	psql -At -v v="$ERRORS" -v png="${ERRORS_PNG:+1}" <<'SQL' |
 COPY (
-	SELECT x.i, x.fold, x.same, x.d, th.t, ph.name, ph.num,
+	SELECT x.i, x.fold, x.same, x.d, x.t, ph.name, ph.num,
 		CASE WHEN s.name IS NULL THEN f.score END, f.width, f.height,
 		(SELECT array_agg(c ORDER BY k) FROM face_detect(ph.img) d,
 			LATERAL unnest(d.landmarks) WITH ORDINALITY AS l(pt, j),
@@ -233,15 +177,14 @@ COPY (
 		 WHERE box(point(d.x, d.y), point(d.x + d.width, d.y + d.height)) ~= ph.main_box),
 		i.width, i.height,
 		CASE WHEN :'png' = '1' THEN translate(encode(image_rgb(ph.img), 'base64'), E'\n', '') END
-	FROM dist x JOIN threshold th ON (th.variant, th.test_fold) = (x.variant, x.fold)
-		JOIN pair p USING (i)
+	FROM verdict x JOIN pair p USING (i)
 		CROSS JOIN LATERAL (VALUES (p.name_a, p.num_a), (p.name_b, p.num_b)) AS ab(name, num)
 		JOIN photo ph ON (ph.name, ph.num) = (ab.name, ab.num)
 		LEFT JOIN second_look_only s ON (s.name, s.num) = (ph.name, ph.num)
 		LEFT JOIN face f ON (f.name, f.num) = (ph.name, ph.num) AND
 			box(point(f.x, f.y), point(f.x + f.width, f.y + f.height)) ~= ph.main_box
 		CROSS JOIN LATERAL image_info(ph.img) AS i
-	WHERE x.variant = :'v' AND (x.d < th.t) <> x.same
+	WHERE x.variant = :'v' AND x.wrong
 	ORDER BY x.i, ab.name, ab.num
 ) TO STDOUT WITH (FORMAT csv);
 SQL
