@@ -19,8 +19,14 @@ INSERT INTO pend SELECT i, i % 50, pend_vec(i) FROM generate_series(1001, 1200) 
 SELECT count(*) AS damage FROM facerec_index_check('pend_l2');
 
 -- scans see pending rows exactly, in exact order, among the graph's
+-- (the exact answers from a sequential scan)
+SET enable_indexscan = off;
 CREATE TEMP TABLE exact AS SELECT q, ARRAY(SELECT id FROM pend ORDER BY e <-> pend_vec(q) LIMIT 10) ids
 	FROM (VALUES (5), (1100), (1199), (77)) v(q);
+RESET enable_indexscan;
+-- the nearest ten hold pending rows
+SELECT q, ids && ARRAY(SELECT generate_series(1001, 1200)) AS pending_among_them
+	FROM exact ORDER BY q;
 SET enable_seqscan = off;
 SET facerec.ef_search = 1000;
 EXPLAIN (COSTS OFF) SELECT id FROM pend ORDER BY e <-> (SELECT e FROM pend WHERE id = 5) LIMIT 10;

@@ -346,6 +346,8 @@ extern void fg_meta_fill(Page page, int dim, int m, int ef_construction, FgMetri
 						 const float *offsets, const float *scales);
 extern void fg_ensure_dim(Relation index, int dim);
 extern void fg_check_dim(Relation index, const FgShape *shape, int dim);
+extern void fg_read_meta(Relation index, ItemPointerData *entry, BlockNumber *pending_head,
+						 uint32 *pending_pages);
 extern ItemPointerData fg_get_entry(Relation index);
 extern void fg_set_entry(Relation index, ItemPointerData entry, bool building);
 extern FgNode fg_page_node(Page page, OffsetNumber off, const FgShape *shape);
@@ -445,8 +447,8 @@ extern void fg_pending_append(Relation index, const float *vec, int dim, ItemPoi
 extern int64 fg_pending_merge(Relation index, bool wait, IndexBulkDeleteCallback dead,
 							  void *dead_state, IndexBulkDeleteResult *stats);
 extern Datum facerec_index_flush(PG_FUNCTION_ARGS);
-extern void fg_pending_read(Relation index, const FgShape *shape, FgPendingVisit visit,
-							void *arg);
+extern void fg_pending_read(Relation index, const FgShape *shape, BlockNumber head,
+							FgPendingVisit visit, void *arg);
 
 /* graph_memory.c: the in-memory phase of the build */
 typedef struct FgMemGraph FgMemGraph;

@@ -207,15 +207,34 @@ fg_metric_of(Relation index)
 	return FG_METRIC_L2;		/* keep the compiler quiet */
 }
 
+/*
+ * The meta page's mutable fields, read under one share lock: the entry and
+ * the pending list's head and length (each NULL when not wanted).
+ */
+void
+fg_read_meta(Relation index, ItemPointerData *entry, BlockNumber *pending_head,
+			 uint32 *pending_pages)
+{
+	Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
+	FgMetaPageData *meta;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = FgPageGetMeta(BufferGetPage(buf));
+	if (entry)
+		*entry = meta->entry;
+	if (pending_head)
+		*pending_head = meta->pending_head;
+	if (pending_pages)
+		*pending_pages = meta->pending_pages;
+	UnlockReleaseBuffer(buf);
+}
+
 ItemPointerData
 fg_get_entry(Relation index)
 {
-	Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
 	ItemPointerData entry;
 
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	entry = FgPageGetMeta(BufferGetPage(buf))->entry;
-	UnlockReleaseBuffer(buf);
+	fg_read_meta(index, &entry, NULL, NULL);
 	return entry;
 }
 

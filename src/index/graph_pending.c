@@ -18,21 +18,6 @@
 
 #include "index/graph.h"
 
-/* the list as the meta page has it now */
-static void
-read_list(Relation index, BlockNumber *head, uint32 *npages)
-{
-	Buffer		buf = ReadBuffer(index, FG_METAPAGE_BLKNO);
-	FgMetaPageData *meta;
-
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	meta = FgPageGetMeta(BufferGetPage(buf));
-	*head = meta->pending_head;
-	if (npages)
-		*npages = meta->pending_pages;
-	UnlockReleaseBuffer(buf);
-}
-
 static void
 pending_corrupted(Relation index, BlockNumber blkno)
 {
@@ -134,21 +119,21 @@ fg_pending_append(Relation index, const float *vec, int dim, ItemPointer heaptid
 }
 
 /*
- * Call visit for every vector of the list that is not in the graph yet.  A
- * vector may be visited twice (when a merge overtakes the walk, the walk
- * restarts from the head): callers drop repeated heap TIDs.
+ * Call visit for every vector of the list that is not in the graph yet,
+ * from head (as the caller read it from the meta page).  A vector may be
+ * visited twice (when a merge overtakes the walk, the walk restarts from
+ * the head): callers drop repeated heap TIDs.
  */
 void
-fg_pending_read(Relation index, const FgShape *shape, FgPendingVisit visit, void *arg)
+fg_pending_read(Relation index, const FgShape *shape, BlockNumber head,
+				FgPendingVisit visit, void *arg)
 {
 	Size		size = FgPendingItemSize(shape->dim);
 	char	   *items = palloc(BLCKSZ);
 	BlockNumber blkno;
 	BlockNumber lost = 0;		/* the last page found out of the list */
 	BlockNumber lost_head = 0;	/* and the head then */
-	BlockNumber head;
 
-	read_list(index, &head, NULL);
 	blkno = head;
 	while (blkno != 0)
 	{
@@ -168,7 +153,7 @@ fg_pending_read(Relation index, const FgShape *shape, FgPendingVisit visit, void
 				pending_corrupted(index, blkno);
 			lost = blkno;
 			lost_head = head;
-			read_list(index, &head, NULL);
+			fg_read_meta(index, NULL, &head, NULL);
 			blkno = head;
 			continue;
 		}
@@ -308,11 +293,11 @@ fg_pending_merge(Relation index, bool wait, IndexBulkDeleteCallback dead,
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "face_graph merge",
 								ALLOCSET_DEFAULT_SIZES);
 	/* the pages of now, not those that appends add meanwhile */
-	read_list(index, &head, &npages);
+	fg_read_meta(index, NULL, &head, &npages);
 	for (uint32 i = 0; i < npages && head != 0; i++)
 	{
 		merged += merge_page(index, shape, head, dead, dead_state, stats, cxt);
-		read_list(index, &head, NULL);
+		fg_read_meta(index, NULL, &head, NULL);
 	}
 	MemoryContextDelete(cxt);
 	UnlockPage(index, FG_MERGE_LOCK, ExclusiveLock);

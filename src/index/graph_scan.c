@@ -161,9 +161,13 @@ static void
 run_search(IndexScanDesc scan, const FgShape *shape, bool first)
 {
 	FgScanOpaque so = (FgScanOpaque) scan->opaque;
-	ItemPointerData entry = fg_get_entry(scan->indexRelation);
+	ItemPointerData entry;
+	BlockNumber pending_head = 0;
 	FgQuery		q;
 	int			ncand = 0;
+
+	/* one look at the meta page; the pending list only the first time */
+	fg_read_meta(scan->indexRelation, &entry, first ? &pending_head : NULL, NULL);
 
 	so->nres = so->pos = 0;
 	fg_prepare_query(&q, shape, so->query);
@@ -179,11 +183,11 @@ run_search(IndexScanDesc scan, const FgShape *shape, bool first)
 		}
 		pfree(cands);
 	}
-	if (first)
+	if (pending_head != 0)
 	{
 		PendingVisit pv = {so, &q, palloc(sizeof(float) * shape->dim)};
 
-		fg_pending_read(scan->indexRelation, shape, visit_pending, &pv);
+		fg_pending_read(scan->indexRelation, shape, pending_head, visit_pending, &pv);
 		pfree(pv.vec);
 	}
 	if (so->nres > 1)
