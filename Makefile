@@ -41,7 +41,9 @@ SHLIB_LINK = -ljpeg -lpng16 -lwebp -lexif \
 # put them; the server never reads a model from any other path.
 MODELS = face_recognition_model face_landmark_68_model face_landmark_68_tiny_model \
 	ssd_mobilenetv1_model tiny_face_detector_model
-MODEL_FILES = $(MODELS:%=models/%.frw)
+# dlib's MMOD face detector (the second check on a box) ships as dlib's .dat
+DLIB_MODELS = mmod_human_face_detector
+MODEL_FILES = $(MODELS:%=models/%.frw) $(DLIB_MODELS:%=models/%.frw)
 MODEL_DIR = extension/facerec_models
 # numpy comes from Debian's python3-numpy: use that interpreter, not a PATH one
 FACEREC_PYTHON ?= /usr/bin/python3
@@ -58,13 +60,17 @@ $(OBJS:.o=.bc): %.bc: %.o
 
 # The inference loops (ReLU, residual adds, im2col) need the vectorizer: at
 # -O2 every ReLU is a mispredicted branch per element (2 ms per descriptor).
-NN_OBJS = $(patsubst %.c,%.o,$(wildcard src/nn/*.c) src/face/recognizer.c src/face/net_input.c src/face/landmarks.c src/face/ssd.c src/face/tiny.c src/face/detector_buffers.c src/face/nms.c src/face/face_box.c)
+NN_OBJS = $(patsubst %.c,%.o,$(wildcard src/nn/*.c) src/face/recognizer.c src/face/net_input.c src/face/landmarks.c src/face/ssd.c src/face/tiny.c src/face/detector_buffers.c src/face/mmod.c src/face/nms.c src/face/face_box.c)
 $(NN_OBJS): CFLAGS += -O3
 
 all: $(MODEL_FILES)
 
 models/%.frw: models/%-weights_manifest.json models/%.bin tools/convert-model.py
 	$(FACEREC_PYTHON) tools/convert-model.py $< $@
+
+models/mmod_human_face_detector.frw: models/mmod_human_face_detector.dat \
+		tools/convert-dlib-mmod.py tools/convert-dlib-model.py tools/convert-model.py
+	$(FACEREC_PYTHON) tools/convert-dlib-mmod.py $< $@
 
 install: install-models
 installdirs: installdirs-models

@@ -6,9 +6,11 @@
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 
--- face-api's faces exactly: without the second look (see below), and with
--- the SSD in float32 (face_nn_precision.sql tests the int16 default)
+-- face-api's faces exactly: without the second look (see below), without
+-- the second check (face_verify.sql), and with the SSD in float32
+-- (face_nn_precision.sql tests the int16 default)
 SET facerec.second_look = off;
+SET facerec.verify_faces = off;
 SET facerec.nn_precision = float;
 
 SELECT set_config('test.fixtures', :'fixtures', false) IS NOT NULL AS set;
@@ -106,6 +108,7 @@ SELECT count(*) FROM face_detect(pg_read_binary_file(:'fixtures' || 'portrait.18
 \set lfw :abs_srcdir '/../shared/data/lfw-dev/images/'
 SELECT count(*) FROM face_detect(pg_read_binary_file(:'lfw' || 'Andy_Wisecarver/Andy_Wisecarver_0001.jpg'));
 RESET facerec.second_look;
+RESET facerec.verify_faces;
 SELECT face, round(score::numeric, 2) AS score, round(x) AS x, round(y) AS y,
 	round(width) AS width, round(height) AS height,
 	array_length(landmarks, 1) AS points,

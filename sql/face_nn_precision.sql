@@ -10,6 +10,7 @@
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set fixtures :abs_srcdir '/tools/reference/fixtures/'
 SET facerec.second_look = off;
+SET facerec.verify_faces = off;
 
 CREATE TEMP TABLE fixture AS
 SELECT n AS name, w AS width, h AS height,

@@ -49,6 +49,38 @@ check_rgb(const bytea *rgb, int32 width, int32 height)
 				 errdetail("Expected 3 bytes (R, G, B) per pixel, rows top to bottom.")));
 }
 
+FaceBox
+face_box_arg(const BOX *b, int width, int height)
+{
+	FaceBox		box;
+	FaceCrop	crop;
+
+	/* box_in orders the corners: high >= low */
+	if (!isfinite(b->low.x) || !isfinite(b->low.y) ||
+		!isfinite(b->high.x) || !isfinite(b->high.y))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box corners must be finite")));
+	if (b->high.x <= b->low.x || b->high.y <= b->low.y)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box (%g,%g),(%g,%g) is empty",
+						b->high.x, b->high.y, b->low.x, b->low.y),
+				 errdetail("A face box needs a positive width and height.")));
+	/* clipped by corners: no width of 1e30 swallows a box's pixels */
+	box.x = Max(b->low.x, 0);
+	box.y = Max(b->low.y, 0);
+	box.width = Min(b->high.x, width) - box.x;
+	box.height = Min(b->high.y, height) - box.y;
+	if (box.width <= 0 || box.height <= 0 ||
+		face_box_crop(&box, width, height, &crop) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("face box (%g,%g),(%g,%g) holds no whole pixel of the %d x %d picture",
+						b->high.x, b->high.y, b->low.x, b->low.y, width, height)));
+	return box;
+}
+
 /* the rows of every face found in one picture */
 static void
 face_rows(FunctionCallInfo fcinfo, const uint8 *rgb, int width, int height,

@@ -7,6 +7,7 @@
 #define FACEREC_DETECT_H
 
 #include "fmgr.h"
+#include "utils/geo_decls.h"
 
 #include "face/pipeline.h"
 
@@ -28,6 +29,13 @@ extern Datum face_rows_from_rgb(FunctionCallInfo fcinfo, FaceColumnFunc column);
 
 /* ERROR 22023 unless 0 <= min_score <= 1 */
 extern void check_min_score(float4 min_score);
+
+/*
+ * A face box given in SQL (pixels of the upright width x height picture),
+ * clipped to the picture: ERROR 22023 unless its corners are finite, it is
+ * not empty and it holds a whole pixel of the picture.
+ */
+extern FaceBox face_box_arg(const BOX *b, int width, int height);
 
 /* ERROR 22023 unless rgb holds width x height RGB8 pixels */
 extern void check_rgb(const bytea *rgb, int32 width, int32 height);

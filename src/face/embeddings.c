@@ -89,36 +89,11 @@ face_embedding_image_box(PG_FUNCTION_ARGS)
 	FaceEmbedding *e;
 	bool		described;
 
-	/* box_in orders the corners: high >= low */
-	if (!isfinite(b->low.x) || !isfinite(b->low.y) ||
-		!isfinite(b->high.x) || !isfinite(b->high.y))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("face box corners must be finite")));
-	if (b->high.x <= b->low.x || b->high.y <= b->low.y)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("face box (%g,%g),(%g,%g) is empty",
-						b->high.x, b->high.y, b->low.x, b->low.y),
-				 errdetail("A face box needs a positive width and height.")));
 	img = image_decode((const uint8 *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data));
-	face.detection.box.x = b->low.x;
-	face.detection.box.y = b->low.y;
-	face.detection.box.width = b->high.x - b->low.x;
-	face.detection.box.height = b->high.y - b->low.y;
-
-	/*
-	 * Overlap first: the clip in face_landmarks_in_box then only sees
-	 * coordinates inside the picture (no overflow converting to int).
-	 */
-	if (b->high.x <= 0 || b->high.y <= 0 ||
-		b->low.x >= img->width || b->low.y >= img->height ||
-		face_place_landmarks(img->pixels, img->width, img->height, 0, &face) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("face box (%g,%g),(%g,%g) holds no whole pixel of the %d x %d picture",
-						b->high.x, b->high.y, b->low.x, b->low.y,
-						img->width, img->height)));
+	face.detection.box = face_box_arg(b, img->width, img->height);
+	/* the box holds a whole pixel: its landmark crop has one */
+	if (face_place_landmarks(img->pixels, img->width, img->height, 0, &face) != 0)
+		elog(ERROR, "face box lost its pixels");
 	e = new_face_embedding(FACE_DESCRIPTOR_DIM);
 	described = face_describe(img->pixels, img->width, img->height, &face, e->x);
 	pfree(img->pixels);

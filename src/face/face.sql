@@ -107,6 +107,14 @@ CREATE FUNCTION face_embedding(image bytea, box box)
 COMMENT ON FUNCTION face_embedding(bytea, box) IS
 	'128-d descriptor of the face inside a box (pixels of the upright picture) of an image file: landmarks and alignment, no detector';
 
+CREATE FUNCTION face_verify_score(image bytea, box box)
+	RETURNS real
+	AS 'MODULE_PATHNAME', 'face_verify_score_image_box'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 2500;
+
+COMMENT ON FUNCTION face_verify_score(bytea, box) IS
+	'score of the second check (dlib''s MMOD face detector) on a box (pixels of the upright picture, clipped to it) of an image file; detected boxes need facerec.verify_min_score';
+
 -- ---------------------------------------------------------------------------
 -- src/face: same person?  The default threshold maximises accuracy on the
 -- 1,800 LFW dev pairs with the default pipeline (bench/lfw_accuracy.sh,

@@ -19,11 +19,17 @@
  *		look again at the picture framed at half size, then at a third
  *		(ssd.h, face_detector_run_framed).  Off gives face-api's faces
  *		exactly.
+ *		facerec.verify_faces (on): every detected box must pass the second
+ *		check (face_check.h) to count as a face; before the second look, so
+ *		that a picture whose only box fails gets its second look.
+ *		facerec.verify_min_score (-1.0): the second check's score a box
+ *		needs.
  */
 #include "postgres.h"
 
 #include "utils/guc.h"
 
+#include "face/face_check.h"
 #include "face/pipeline.h"
 #include "face/refine.h"
 #include "face/tiny.h"
@@ -119,6 +125,23 @@ face_init(void)
 							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",
 							 &face_second_look,
 							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("facerec.verify_faces",
+							 "Checks every detected box with dlib's MMOD face detector before counting it as a face.",
+							 "Removes boxes on faces of animals and other non-faces; costs about 25 ms per box.",
+							 &face_verify,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomRealVariable("facerec.verify_min_score",
+							 "Score a detected box needs from the MMOD check (facerec.verify_faces).",
+							 "face_verify_score(image, box) gives a box's score.",
+							 &face_verify_min_score,
+							 -1.0,
+							 -100.0, 100.0,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

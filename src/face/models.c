@@ -37,6 +37,7 @@ static FaceDetector *detector = NULL;
 static TinyDetector *tiny_detector = NULL;
 static FaceLandmarker *landmarkers[2] = {NULL, NULL};	/* full, tiny */
 static FaceRecognizer *recognizer = NULL;
+static MmodNet *mmod = NULL;
 
 static void
 model_path(const char *file, char *path, size_t size)
@@ -134,6 +135,23 @@ face_recognizer(void)
 	}
 	face_recognizer_set_precision(recognizer, face_nn_precision);
 	return recognizer;
+}
+
+MmodNet *
+face_mmod(void)
+{
+	char		path[MAXPGPATH];
+	NnError		err;
+
+	if (mmod == NULL)
+	{
+		model_path(FACE_MMOD_FILE, path, sizeof(path));
+		mmod = mmod_open(path, &err);
+		if (mmod == NULL)
+			load_failed("MMOD face detection", &err);
+		mmod_set_check(mmod, check_for_interrupts);
+	}
+	return mmod;
 }
 
 void

@@ -8,6 +8,7 @@
 #define FACEREC_MODELS_H
 
 #include "face/landmarks.h"
+#include "face/mmod.h"
 #include "face/recognizer.h"
 #include "face/ssd.h"
 #include "face/tiny.h"
@@ -22,5 +23,6 @@ extern FaceDetector *face_detector(void);
 extern TinyDetector *face_tiny_detector(void);
 extern FaceLandmarker *face_landmarker(void);
 extern FaceRecognizer *face_recognizer(void);
+extern MmodNet *face_mmod(void);
 
 #endif							/* FACEREC_MODELS_H */

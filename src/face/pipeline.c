@@ -10,6 +10,7 @@
 
 #include "face/align.h"
 #include "face/face_api_crop.h"
+#include "face/face_check.h"
 #include "face/models.h"
 #include "face/pipeline.h"
 #include "face/refine.h"
@@ -27,10 +28,27 @@ face_place_landmarks(const uint8_t *rgb, int width, int height, int min_passes,
 	return 0;
 }
 
+/* keeps, in their order, the n detections that pass the second check */
+static int
+keep_verified(const uint8_t *rgb, int width, int height, FaceDetection *detections,
+			  int n)
+{
+	int			kept = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (face_box_verified(rgb, width, height, &detections[i].box))
+			detections[kept++] = detections[i];
+	}
+	return kept;
+}
+
 /*
- * The detector's boxes scoring above min_score, best first, into
- * detections (SSD_MAX_FACES of them): facerec.detector's pass, then the
- * SSD's framed looks while none is found and facerec.second_look is on.
+ * The detector's boxes scoring above min_score and passing the second
+ * check, best first, into detections (SSD_MAX_FACES of them):
+ * facerec.detector's pass, then the SSD's framed looks while none is found
+ * and facerec.second_look is on.
  */
 static int
 find_boxes(const uint8_t *rgb, int width, int height, double min_score,
@@ -45,12 +63,14 @@ find_boxes(const uint8_t *rgb, int width, int height, double min_score,
 	else
 		n = face_detector_run(face_detector(), rgb, width, height, min_score,
 							  detections);
+	n = keep_verified(rgb, width, height, detections, n);
 	for (int look = 0; look < SSD_FRAMED_LOOKS && n == 0 && face_second_look &&
 		 face_detector_choice == FACE_DETECTOR_SSD; look++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
 									 min_score, detections);
+		n = keep_verified(rgb, width, height, detections, n);
 	}
 	return n;
 }
@@ -110,7 +130,8 @@ choose_main(const FaceDetection *d, int n, int width, int height, double min_sid
 
 /*
  * The fast path's detection: the tiny detector at a small input on the
- * whole picture (see pipeline.h); its main box, or false.
+ * whole picture (see pipeline.h); its main box if it passes the second
+ * check, else false.
  */
 static bool
 fast_main_box(const uint8_t *rgb, int width, int height, double min_score,
@@ -127,7 +148,7 @@ fast_main_box(const uint8_t *rgb, int width, int height, double min_score,
 	n = tiny_detector_run(face_tiny_detector(), rgb, width, height, (size_t) width * 3,
 						  FAST_INPUT, min_score, detections);
 	best = choose_main(detections, n, width, height, FAST_MIN_FACE * longer);
-	if (best < 0)
+	if (best < 0 || !face_box_verified(rgb, width, height, &detections[best].box))
 		return false;
 	*main = detections[best];
 	return true;

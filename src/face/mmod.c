@@ -1,0 +1,176 @@
+/*
+ * mmod.c
+ *		dlib's MMOD face detector net on src/nn (dlib's
+ *		dnn_mmod_face_detection_ex.cpp; the weights converted by
+ *		tools/convert-dlib-mmod.py, batch norms folded):
+ *
+ *   (v - input/mean per channel) / 256
+ *   conv1..conv3: 5x5, stride 2, no padding, 3 -> 16 -> 32 -> 32, ReLU
+ *   conv4..conv6: 5x5, stride 1, padding 2, -> 45, ReLU
+ *   out: 9x9, stride 1, padding 4, 45 -> 1, no activation
+ *
+ * An output position (row r, column c) scores the 80x80 window centred on
+ * input pixel (8c + 14, 8r + 14): each stride-2 layer without padding maps
+ * its output o to the centre 2o + 2 of its 5x5 window, and the padded
+ * stride-1 layers keep positions.  On three crops (levels 240, 200, 167)
+ * the maps equal dlib 19.24's within 2.6e-6 (README, "MMOD as a second
+ * check").
+ *
+ * Buffers are allocated at open and reused: a call allocates nothing.
+ */
+#include "face/mmod.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define MMOD_LAYERS 7
+#define MMOD_WINDOW 80
+#define MMOD_STEP 8				/* input pixels per output position */
+#define MMOD_OFFSET 14			/* input pixel of output position 0 */
+
+static const struct
+{
+	const char *name;
+	int			k;
+	int			cout;
+	int			stride;
+	NnPadding	padding;
+	NnActivation act;
+}			layers[MMOD_LAYERS] = {
+	{"conv1", 5, 16, 2, NN_PAD_VALID, NN_ACT_RELU},
+	{"conv2", 5, 32, 2, NN_PAD_VALID, NN_ACT_RELU},
+	{"conv3", 5, 32, 2, NN_PAD_VALID, NN_ACT_RELU},
+	{"conv4", 5, 45, 1, NN_PAD_SAME, NN_ACT_RELU},
+	{"conv5", 5, 45, 1, NN_PAD_SAME, NN_ACT_RELU},
+	{"conv6", 5, 45, 1, NN_PAD_SAME, NN_ACT_RELU},
+	{"out", 9, 1, 1, NN_PAD_SAME, NN_ACT_NONE},
+};
+
+struct MmodNet
+{
+	NnWeights  *weights;
+	NnConv		conv[MMOD_LAYERS];
+	const float *mean;			/* input/mean: R, G, B */
+	float	   *input;
+	float	   *act[2];
+	float	   *scratch;
+	void		(*check) (void);
+};
+
+/* binds the layers; the largest map and scratch at MMOD_MAX_SIDE */
+static int
+bind_layers(MmodNet *net, size_t *map, size_t *scratch, NnError *err)
+{
+	static const int mean_dims[1] = {3};
+	int			cin = 3;
+	int			side = MMOD_MAX_SIDE;
+
+	net->mean = nn_weights_find(net->weights, "input/mean", 1, mean_dims, err);
+	if (net->mean == NULL)
+		return -1;
+	*map = 0;
+	*scratch = 0;
+	for (int i = 0; i < MMOD_LAYERS; i++)
+	{
+		size_t		s;
+
+		if (nn_conv_bind(&net->conv[i], net->weights, layers[i].name, layers[i].k,
+						 cin, layers[i].cout, layers[i].stride, layers[i].padding,
+						 err) != 0)
+			return -1;
+		s = nn_conv_scratch_size(&net->conv[i], side, side);
+		if (s > *scratch)
+			*scratch = s;
+		side = nn_out_size(side, layers[i].k, layers[i].stride, layers[i].padding);
+		if ((size_t) side * side * layers[i].cout > *map)
+			*map = (size_t) side * side * layers[i].cout;
+		cin = layers[i].cout;
+	}
+	return 0;
+}
+
+MmodNet *
+mmod_open(const char *weights_path, NnError *err)
+{
+	MmodNet    *net = calloc(1, sizeof(MmodNet));
+	size_t		map;
+	size_t		scratch;
+
+	if (net == NULL)
+	{
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return NULL;
+	}
+	net->weights = nn_weights_open(weights_path, err);
+	if (net->weights != NULL && bind_layers(net, &map, &scratch, err) == 0)
+	{
+		net->input = nn_alloc_floats((size_t) MMOD_MAX_SIDE * MMOD_MAX_SIDE * 3);
+		net->act[0] = nn_alloc_floats(map);
+		net->act[1] = nn_alloc_floats(map);
+		/* nn_conv2d's first-layer path needs none: keep one float */
+		net->scratch = nn_alloc_floats(scratch > 0 ? scratch : 1);
+		if (net->input && net->act[0] && net->act[1] && net->scratch)
+			return net;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+	}
+	mmod_close(net);
+	return NULL;
+}
+
+void
+mmod_close(MmodNet *net)
+{
+	if (net == NULL)
+		return;
+	nn_weights_close(net->weights);
+	free(net->input);
+	free(net->act[0]);
+	free(net->act[1]);
+	free(net->scratch);
+	free(net);
+}
+
+void
+mmod_set_check(MmodNet *net, void (*check) (void))
+{
+	net->check = check;
+}
+
+double
+mmod_best_score(MmodNet *net, const uint8_t *rgb, int side,
+				double x0, double y0, double x1, double y1)
+{
+	NnTensor	maps[2] = {{0, 0, 0, net->act[0]}, {0, 0, 0, net->act[1]}};
+	NnTensor	in = {side, side, 3, net->input};
+	const NnTensor *cur = &in;
+	double		best = -HUGE_VAL;
+
+	assert(side >= MMOD_WINDOW && side <= MMOD_MAX_SIDE);
+	for (size_t i = 0; i < (size_t) side * side * 3; i++)
+		net->input[i] = (rgb[i] - net->mean[i % 3]) / 256.0f;
+	for (int i = 0; i < MMOD_LAYERS; i++)
+	{
+		if (net->check)
+			net->check();
+		nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->scratch);
+		cur = &maps[i % 2];
+	}
+	for (int r = 0; r < cur->h; r++)
+	{
+		/* the window's centre: the middle of its centre pixel */
+		double		cy = MMOD_STEP * r + MMOD_OFFSET + 0.5;
+
+		if (cy < y0 || cy > y1)
+			continue;
+		for (int c = 0; c < cur->w; c++)
+		{
+			double		cx = MMOD_STEP * c + MMOD_OFFSET + 0.5;
+
+			if (cx >= x0 && cx <= x1 && cur->data[r * cur->w + c] > best)
+				best = cur->data[r * cur->w + c];
+		}
+	}
+	return best;
+}
