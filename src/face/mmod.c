@@ -138,14 +138,12 @@ mmod_set_check(MmodNet *net, void (*check) (void))
 	net->check = check;
 }
 
-double
-mmod_best_score(MmodNet *net, const uint8_t *rgb, int side,
-				double x0, double y0, double x1, double y1)
+NnTensor
+mmod_run(MmodNet *net, const uint8_t *rgb, int side)
 {
 	NnTensor	maps[2] = {{0, 0, 0, net->act[0]}, {0, 0, 0, net->act[1]}};
 	NnTensor	in = {side, side, 3, net->input};
 	const NnTensor *cur = &in;
-	double		best = -HUGE_VAL;
 
 	assert(side >= MMOD_WINDOW && side <= MMOD_MAX_SIDE);
 	for (size_t i = 0; i < (size_t) side * side * 3; i++)
@@ -157,19 +155,29 @@ mmod_best_score(MmodNet *net, const uint8_t *rgb, int side,
 		nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->scratch);
 		cur = &maps[i % 2];
 	}
-	for (int r = 0; r < cur->h; r++)
+	return *cur;
+}
+
+double
+mmod_best_score(MmodNet *net, const uint8_t *rgb, int side,
+				double x0, double y0, double x1, double y1)
+{
+	NnTensor	map = mmod_run(net, rgb, side);
+	double		best = -HUGE_VAL;
+
+	for (int r = 0; r < map.h; r++)
 	{
 		/* the window's centre: the middle of its centre pixel */
 		double		cy = MMOD_STEP * r + MMOD_OFFSET + 0.5;
 
 		if (cy < y0 || cy > y1)
 			continue;
-		for (int c = 0; c < cur->w; c++)
+		for (int c = 0; c < map.w; c++)
 		{
 			double		cx = MMOD_STEP * c + MMOD_OFFSET + 0.5;
 
-			if (cx >= x0 && cx <= x1 && cur->data[r * cur->w + c] > best)
-				best = cur->data[r * cur->w + c];
+			if (cx >= x0 && cx <= x1 && map.data[r * map.w + c] > best)
+				best = map.data[r * map.w + c];
 		}
 	}
 	return best;

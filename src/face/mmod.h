@@ -29,7 +29,14 @@ extern void mmod_set_check(MmodNet *net, void (*check) (void));
 
 /*
  * The net on a side x side RGB8 picture (rows 3 * side bytes, side at
- * most MMOD_MAX_SIDE and at least the window's 80): the best score among
+ * most MMOD_MAX_SIDE and at least the window's 80): its map of scores,
+ * one per window position (row r, column c: the window centred on pixel
+ * (8c + 14, 8r + 14)), in the net's buffers until the next call.
+ */
+extern NnTensor mmod_run(MmodNet *net, const uint8_t *rgb, int side);
+
+/*
+ * mmod_run, then the best score among
  * the window positions whose centre falls inside [x0, x1] x [y0, y1]
  * (continuous pixel coordinates of the picture, pixel i covering
  * [i, i + 1)), or -HUGE_VAL when no centre does.
