@@ -11,6 +11,9 @@
 #    tiny landmark net (facerec.landmarks = tiny);
 # 3. the same from JPEG bytes (decode included), and face_embedding of a
 #    250x250 LFW photo end to end (decode, SSD, landmarks, crop, descriptor);
+#    Each of the three also without the second check
+#    (facerec.verify_faces = off), and the check's cost per box
+#    (face_verify_score on the LFW photo's face);
 # 4. the reference: face-api's SSD alone (no landmarks) on the group
 #    fixture, when Node and tools/reference/node_modules are there.
 set -euo pipefail
@@ -70,6 +73,18 @@ time_calls 'face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_f
 	'count(*) FROM face_detect(img)'
 time_calls 'face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw');" \
 	'face_embedding(img)'
+unchecked="s text := set_config('facerec.verify_faces', 'off', false);"
+time_calls 'no second check: bald_guys 1920x1280' \
+	"rgb bytea := image_warp_rgb(pg_read_binary_file('$bald'), '{1,0,0,0,1,0}', 1920, 1280); $unchecked" \
+	'count(*) FROM face_detect(rgb, 1920, 1280)'
+time_calls 'no second check: face_detect(bald_guys.jpg 1986x1545)' \
+	"img bytea := pg_read_binary_file('$bald'); $unchecked" 'count(*) FROM face_detect(img)'
+time_calls 'no second check: face_embedding(LFW 250x250 jpeg)' \
+	"img bytea := pg_read_binary_file('$lfw'); $unchecked" 'face_embedding(img)'
+time_calls 'the second check of one box: face_verify_score(LFW 250x250 jpeg, its face)' \
+	"img bytea := pg_read_binary_file('$lfw');
+	 b box := (SELECT box(point(x, y), point(x + width, y + height)) FROM face_detect(img) LIMIT 1);" \
+	'face_verify_score(img, b)'
 time_calls 'float32: face_detect(bald_guys.jpg 1986x1545)' "img bytea := pg_read_binary_file('$bald'); $float" \
 	'count(*) FROM face_detect(img)'
 time_calls 'float32: face_embedding(LFW 250x250 jpeg)' "img bytea := pg_read_binary_file('$lfw'); $float" \

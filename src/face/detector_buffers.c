@@ -1,7 +1,7 @@
 /*
  * detector_buffers.c
- *		The buffers the SSD and the tiny detector share the shape of
- *		(ssd.h, DetectorBuffers).
+ *		The buffers the detectors share the shape of (ssd.h,
+ *		DetectorBuffers).
  */
 #include "face/ssd.h"
 
@@ -16,11 +16,14 @@ detector_buffers_alloc(DetectorBuffers *buf, size_t input, size_t map,
 	buf->act[0] = nn_alloc_floats(map);
 	buf->act[1] = nn_alloc_floats(map);
 	buf->scratch = nn_alloc_floats(scratch);
-	buf->boxes = (float (*)[4]) nn_alloc_floats((size_t) n_boxes * 4);
-	buf->scores = nn_alloc_floats(n_boxes);
-	buf->candidates = malloc(sizeof(FaceCandidate) * n_boxes);
-	if (buf->input && buf->act[0] && buf->act[1] && buf->scratch && buf->boxes &&
-		buf->scores && buf->candidates)
+	if (n_boxes > 0)
+	{
+		buf->boxes = (float (*)[4]) nn_alloc_floats((size_t) n_boxes * 4);
+		buf->scores = nn_alloc_floats(n_boxes);
+		buf->candidates = malloc(sizeof(FaceCandidate) * n_boxes);
+	}
+	if (buf->input && buf->act[0] && buf->act[1] && buf->scratch &&
+		(n_boxes == 0 || (buf->boxes && buf->scores && buf->candidates)))
 		return 0;
 	snprintf(err->msg, sizeof(err->msg), "out of memory");
 	return -1;

@@ -19,6 +19,7 @@
  * Buffers are allocated at open and reused: a call allocates nothing.
  */
 #include "face/mmod.h"
+#include "face/ssd.h"
 
 #include <assert.h>
 #include <math.h>
@@ -50,13 +51,9 @@ static const struct
 
 struct MmodNet
 {
-	NnWeights  *weights;
+	DetectorBuffers buf;		/* weights, input, maps, scratch, check */
 	NnConv		conv[MMOD_LAYERS];
 	const float *mean;			/* input/mean: R, G, B */
-	float	   *input;
-	float	   *act[2];
-	float	   *scratch;
-	void		(*check) (void);
 };
 
 /* binds the layers; the largest map and scratch at MMOD_MAX_SIDE */
@@ -67,7 +64,7 @@ bind_layers(MmodNet *net, size_t *map, size_t *scratch, NnError *err)
 	int			cin = 3;
 	int			side = MMOD_MAX_SIDE;
 
-	net->mean = nn_weights_find(net->weights, "input/mean", 1, mean_dims, err);
+	net->mean = nn_weights_find(net->buf.weights, "input/mean", 1, mean_dims, err);
 	if (net->mean == NULL)
 		return -1;
 	*map = 0;
@@ -76,7 +73,7 @@ bind_layers(MmodNet *net, size_t *map, size_t *scratch, NnError *err)
 	{
 		size_t		s;
 
-		if (nn_conv_bind(&net->conv[i], net->weights, layers[i].name, layers[i].k,
+		if (nn_conv_bind(&net->conv[i], net->buf.weights, layers[i].name, layers[i].k,
 						 cin, layers[i].cout, layers[i].stride, layers[i].padding,
 						 err) != 0)
 			return -1;
@@ -103,18 +100,11 @@ mmod_open(const char *weights_path, NnError *err)
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return NULL;
 	}
-	net->weights = nn_weights_open(weights_path, err);
-	if (net->weights != NULL && bind_layers(net, &map, &scratch, err) == 0)
-	{
-		net->input = nn_alloc_floats((size_t) MMOD_MAX_SIDE * MMOD_MAX_SIDE * 3);
-		net->act[0] = nn_alloc_floats(map);
-		net->act[1] = nn_alloc_floats(map);
-		/* nn_conv2d's first-layer path needs none: keep one float */
-		net->scratch = nn_alloc_floats(scratch > 0 ? scratch : 1);
-		if (net->input && net->act[0] && net->act[1] && net->scratch)
-			return net;
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-	}
+	net->buf.weights = nn_weights_open(weights_path, err);
+	if (net->buf.weights != NULL && bind_layers(net, &map, &scratch, err) == 0 &&
+		detector_buffers_alloc(&net->buf, (size_t) MMOD_MAX_SIDE * MMOD_MAX_SIDE * 3,
+							   map, scratch, 0, err) == 0)
+		return net;
 	mmod_close(net);
 	return NULL;
 }
@@ -124,35 +114,31 @@ mmod_close(MmodNet *net)
 {
 	if (net == NULL)
 		return;
-	nn_weights_close(net->weights);
-	free(net->input);
-	free(net->act[0]);
-	free(net->act[1]);
-	free(net->scratch);
+	detector_buffers_free(&net->buf);
 	free(net);
 }
 
 void
 mmod_set_check(MmodNet *net, void (*check) (void))
 {
-	net->check = check;
+	net->buf.check = check;
 }
 
 NnTensor
 mmod_run(MmodNet *net, const uint8_t *rgb, int side)
 {
-	NnTensor	maps[2] = {{0, 0, 0, net->act[0]}, {0, 0, 0, net->act[1]}};
-	NnTensor	in = {side, side, 3, net->input};
+	NnTensor	maps[2] = {{0, 0, 0, net->buf.act[0]}, {0, 0, 0, net->buf.act[1]}};
+	NnTensor	in = {side, side, 3, net->buf.input};
 	const NnTensor *cur = &in;
 
 	assert(side >= MMOD_WINDOW && side <= MMOD_MAX_SIDE);
 	for (size_t i = 0; i < (size_t) side * side * 3; i++)
-		net->input[i] = (rgb[i] - net->mean[i % 3]) / 256.0f;
+		net->buf.input[i] = (rgb[i] - net->mean[i % 3]) / 256.0f;
 	for (int i = 0; i < MMOD_LAYERS; i++)
 	{
-		if (net->check)
-			net->check();
-		nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->scratch);
+		if (net->buf.check)
+			net->buf.check();
+		nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->buf.scratch);
 		cur = &maps[i % 2];
 	}
 	return *cur;

@@ -105,11 +105,12 @@ extern int	face_nms(const float (*boxes)[4], const float *scores, int n,
 					 int *keep, FaceCandidate *scratch);
 
 /*
- * What a detector (SSD or tiny) needs besides its layers: its weights, the
- * input tensor, two ping-pong activation maps, im2col scratch, the decoded
- * boxes ([ymin, xmin, ymax, xmax], relative to the input square) and
- * scores of every anchor, NMS scratch and result, and the check called
- * between layers (or NULL).  Allocated once at open (detector_buffers.c).
+ * What a detector (SSD, tiny, MMOD) needs besides its layers: its weights,
+ * the input tensor, two ping-pong activation maps, im2col scratch, the
+ * decoded boxes ([ymin, xmin, ymax, xmax], relative to the input square)
+ * and scores of every anchor, NMS scratch and result (none for MMOD, which
+ * scores a map), and the check called between layers (or NULL).  Allocated
+ * once at open (detector_buffers.c); the struct starts zeroed.
  */
 typedef struct DetectorBuffers
 {
@@ -127,7 +128,8 @@ typedef struct DetectorBuffers
 /*
  * Allocate buf's buffers (buf->weights is the caller's to open before):
  * input and scratch of the floats given, two maps of map floats, n_boxes
- * anchors.  Returns 0, or -1 with err set (out of memory).
+ * anchors (0: no box buffers).  Returns 0, or -1 with err set (out of
+ * memory).
  */
 extern int	detector_buffers_alloc(DetectorBuffers *buf, size_t input, size_t map,
 								   size_t scratch, int n_boxes, NnError *err);
