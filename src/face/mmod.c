@@ -12,9 +12,11 @@
  * An output position (row r, column c) scores the 80x80 window centred on
  * input pixel (8c + 14, 8r + 14): each stride-2 layer without padding maps
  * its output o to the centre 2o + 2 of its 5x5 window, and the padded
- * stride-1 layers keep positions.  On three crops (levels 240, 200, 167)
- * the maps equal dlib 19.24's within 2.6e-6 (README, "MMOD as a second
- * check").
+ * stride-1 layers keep positions.  In float32 the maps equal dlib 19.24's
+ * within 2e-6 (bench/mmod_check).  In int16 (mmod_set_precision) every
+ * layer but the first (whose input, the normalized picture, is signed)
+ * runs through nn_qconv2d_dynamic on its ReLU input; the maps then move by
+ * at most the bound bench/mmod_check holds them to.
  *
  * Buffers are allocated at open and reused: a call allocates nothing.
  */
@@ -53,10 +55,15 @@ struct MmodNet
 {
 	DetectorBuffers buf;		/* weights, input, maps, scratch, check */
 	NnConv		conv[MMOD_LAYERS];
+	NnQConv		qconv[MMOD_LAYERS];	/* the same in integers; [0] unused */
+	NnPrecision precision;
 	const float *mean;			/* input/mean: R, G, B */
 };
 
-/* binds the layers; the largest map and scratch at MMOD_MAX_SIDE */
+/*
+ * Binds the layers and prepares the integer ones (their input range is
+ * taken per call); the largest map and scratch at MMOD_MAX_SIDE.
+ */
 static int
 bind_layers(MmodNet *net, size_t *map, size_t *scratch, NnError *err)
 {
@@ -78,6 +85,15 @@ bind_layers(MmodNet *net, size_t *map, size_t *scratch, NnError *err)
 						 err) != 0)
 			return -1;
 		s = nn_conv_scratch_size(&net->conv[i], side, side);
+		if (i > 0)
+		{
+			size_t		qs;
+
+			if (nn_qconv_prepare(&net->qconv[i], &net->conv[i], NN_QCONV_IN_MAX, err) != 0)
+				return -1;
+			qs = nn_qconv_dynamic_scratch_size(&net->qconv[i], side, side);
+			s = qs > s ? qs : s;
+		}
 		if (s > *scratch)
 			*scratch = s;
 		side = nn_out_size(side, layers[i].k, layers[i].stride, layers[i].padding);
@@ -115,6 +131,8 @@ mmod_close(MmodNet *net)
 	if (net == NULL)
 		return;
 	detector_buffers_free(&net->buf);
+	for (int i = 1; i < MMOD_LAYERS; i++)
+		nn_qconv_free(&net->qconv[i]);
 	free(net);
 }
 
@@ -122,6 +140,12 @@ void
 mmod_set_check(MmodNet *net, void (*check) (void))
 {
 	net->buf.check = check;
+}
+
+void
+mmod_set_precision(MmodNet *net, NnPrecision precision)
+{
+	net->precision = precision;
 }
 
 NnTensor
@@ -138,7 +162,12 @@ mmod_run(MmodNet *net, const uint8_t *rgb, int side)
 	{
 		if (net->buf.check)
 			net->buf.check();
-		nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->buf.scratch);
+		/* int8 has no u8 path here (ReLU outputs, unbounded): int16 */
+		if (i > 0 && net->precision != NN_PRECISION_FLOAT)
+			nn_qconv2d_dynamic(&net->qconv[i], cur, &maps[i % 2], layers[i].act,
+							   net->buf.scratch);
+		else
+			nn_conv2d(&net->conv[i], cur, &maps[i % 2], layers[i].act, net->buf.scratch);
 		cur = &maps[i % 2];
 	}
 	return *cur;

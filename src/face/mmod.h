@@ -28,6 +28,13 @@ extern void mmod_close(MmodNet *net);
 extern void mmod_set_check(MmodNet *net, void (*check) (void));
 
 /*
+ * The arithmetic from the next call on: NN_PRECISION_FLOAT (dlib's maps,
+ * the default at open) or, for the others, int16 in every layer but the
+ * first (mmod.c).
+ */
+extern void mmod_set_precision(MmodNet *net, NnPrecision precision);
+
+/*
  * The net on a side x side RGB8 picture (rows 3 * side bytes, side at
  * most MMOD_MAX_SIDE and at least the window's 80): its map of scores,
  * one per window position (row r, column c: the window centred on pixel

@@ -14,7 +14,8 @@
  *		face-api's results exactly) or 'int8' (the SSD's separable layers
  *		on u8 maps with 7-bit weights, faster again but coarser: borderline
  *		faces move across a threshold; the recognition net as int16).  Read
- *		on every use of either net.
+ *		on every use of either net.  It also sets the second check's MMOD
+ *		net: float, or int16 for the other two.
  */
 #include "postgres.h"
 
@@ -151,6 +152,7 @@ face_mmod(void)
 			load_failed("MMOD face detection", &err);
 		mmod_set_check(mmod, check_for_interrupts);
 	}
+	mmod_set_precision(mmod, face_nn_precision);
 	return mmod;
 }
 
