@@ -19,8 +19,17 @@ bool		face_verify = true;
 double		face_verify_min_score = -1.0;
 
 /*
- * The best score over the levels, largest level first; stops as soon as
- * one reaches enough (the answer to "at least enough?" is then known).
+ * The order in which the levels are tried, each alone, on every box the SSD
+ * finds in LFW dev at default settings (2,419): 23 score below -1.0 at the
+ * middle level (200), 72 at the smallest (167), 600 at the largest (240).
+ * The check stops at the first level that passes, so a real face usually
+ * costs one pass at 200.
+ */
+static const int level_order[FACE_CHECK_LEVELS] = {1, 2, 0};
+
+/*
+ * The best score over the levels (in level_order); stops as soon as one
+ * reaches enough (the answer to "at least enough?" is then known).
  */
 static double
 check_levels(const uint8_t *rgb, int width, int height, const FaceBox *box,
@@ -33,10 +42,10 @@ check_levels(const uint8_t *rgb, int width, int height, const FaceBox *box,
 	double		top = box->y + box->height / 2 - crop / 2;
 	double		best = -HUGE_VAL;
 
-	for (int level = 0; level < FACE_CHECK_LEVELS && best < enough; level++)
+	for (int i = 0; i < FACE_CHECK_LEVELS && best < enough; i++)
 	{
 		int			side = (int) lround(FACE_CHECK_CROP * FACE_CHECK_BOX *
-										pow(5.0 / 6.0, level));
+										pow(5.0 / 6.0, level_order[i]));
 		double		k = crop / side;	/* picture pixels per level pixel */
 
 		/*
@@ -67,7 +76,7 @@ face_check_score(const uint8_t *rgb, int width, int height, const FaceBox *box)
 bool
 face_box_verified(const uint8_t *rgb, int width, int height, const FaceBox *box)
 {
-	/* a real face usually passes at the first level: one net pass, not three */
+	/* a real face usually passes at the first level tried: one net pass */
 	return !face_verify ||
 		check_levels(rgb, width, height, box, face_verify_min_score) >= face_verify_min_score;
 }
