@@ -17,8 +17,8 @@
  *		face_detect is called without min_score.
  *		facerec.second_look (on): when the SSD finds no face in a picture,
  *		look again at the picture framed at half size, then at a third
- *		(ssd.h, face_detector_run_framed).  Off gives face-api's faces
- *		exactly.
+ *		(ssd.h, face_detector_run_framed).  Off, with facerec.verify_faces
+ *		off, gives face-api's faces exactly.
  *		facerec.verify_faces (on): every detected box must pass the second
  *		check (face_check.h) to count as a face; before the second look, so
  *		that a picture whose only box fails gets its second look.
@@ -122,7 +122,7 @@ face_init(void)
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.second_look",
 							 "Looks again, at the picture framed at half and then a third of its size, when the SSD face detector finds no face.",
-							 "The detector misses faces that fill the picture; off gives face-api's results exactly.",
+							 "The detector misses faces that fill the picture; off, with facerec.verify_faces off, gives face-api's results exactly.",
 							 &face_second_look,
 							 true,
 							 PGC_USERSET,
@@ -130,7 +130,7 @@ face_init(void)
 							 NULL, NULL, NULL);
 	DefineCustomBoolVariable("facerec.verify_faces",
 							 "Checks every detected box with dlib's MMOD face detector before counting it as a face.",
-							 "Removes boxes on faces of animals and other non-faces; costs about 25 ms per box.",
+							 "Removes boxes on faces of animals and other non-faces; costs about 5-20 ms per box.",
 							 &face_verify,
 							 true,
 							 PGC_USERSET,
