@@ -20,7 +20,7 @@
 
 typedef struct MmodNet MmodNet;
 
-/* map the weights and allocate every buffer once (about 8 MB) */
+/* map the weights and allocate every buffer once (a few MB) */
 extern MmodNet *mmod_open(const char *weights_path, NnError *err);
 extern void mmod_close(MmodNet *net);
 
