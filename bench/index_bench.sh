@@ -26,83 +26,38 @@ set -euo pipefail
 N=${1:-100000}
 EFS=${FACEREC_BENCH_EF:-"40 64 100 150 200 300 400"}
 source "$(dirname "$0")/../tools/setup.sh"
-BIN=$("$PG_CONFIG" --bindir)
-
-DATA=${FACEREC_BENCH_DATA:-}
-if [ -z "$DATA" ]; then
-	DATA=$(mktemp -d /tmp/facerec-bench-data.XXXXXX)
-	echo "== facegen --n $N into $DATA"
-	/usr/bin/python3 "$FACEREC_TOP/../shared/tools/facegen.py" --n "$N" --out "$DATA" >/dev/null
-fi
-chmod -R a+rX "$DATA"
+source "$(dirname "$0")/index_lib.sh"
+bench_data "$N"
 
 build_install
-FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} \
- -c max_wal_size=20GB -c maintenance_work_mem=${BENCH_MWM:-2GB} -c checkpoint_timeout=1h -c max_parallel_maintenance_workers=${BENCH_BUILD_WORKERS:-1}" start_cluster
-psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-pgbench() { as_cluster_user "$BIN/pgbench" "$@"; }
-secs() { date +%s.%N; }
-
-psql -c "CREATE EXTENSION facerec" -c "
-	CREATE TABLE faces (id int PRIMARY KEY, e face_embedding(128));
-	COPY faces FROM '$DATA/base.tsv';
-	CREATE TABLE queries (qid int PRIMARY KEY, seen bool, e face_embedding(128));
-	COPY queries FROM '$DATA/queries.tsv';
-	CREATE TABLE gt (qid int, ids int[]);
-	COPY gt FROM '$DATA/gt.tsv';
-	CREATE TABLE pool (id int PRIMARY KEY, e face_embedding(128));
-	COPY pool FROM '$DATA/inserts.tsv';
-	CREATE TABLE plain (id int PRIMARY KEY, e face_embedding(128));" \
-	-c "VACUUM ANALYZE faces" -c "VACUUM ANALYZE queries" -c "CHECKPOINT"
-NQ=$(psql -Atc "SELECT count(*) FROM queries")
+bench_cluster
+psql -c "CREATE EXTENSION facerec"
+bench_tables "" "face_embedding(128)"
+bench_truth
+psql -c "CHECKPOINT"
 
 echo "== build ($N rows)"
-t0=$(secs)
-SPILL=$(psql -c "CREATE INDEX faces_l2 ON faces USING face_graph (e)" 2>&1 |
-	sed -n 's/.*no longer fits into maintenance_work_mem after \([0-9]*\) rows.*/spilled to pages after \1 rows/p')
-t1=$(secs)
-BUILD=$(echo "$t1 - $t0" | bc)
+bench_build "CREATE INDEX faces_l2 ON faces USING face_graph (e)"
 SIZE=$(psql -Atc "SELECT pg_relation_size('faces_l2')")
 psql -c "VACUUM ANALYZE faces" -c "CHECKPOINT"
-
-# true neighbours closer than the match threshold, per query
-psql -c "CREATE TABLE matches AS SELECT g.qid, t.id FROM gt g JOIN queries q USING (qid),
-	unnest(g.ids) t(id) JOIN faces f ON f.id = t.id WHERE (f.e <-> q.e) < 0.6"
-
-cat > "$FACEREC_CLUSTER/q.sql" <<SQL
-\set q random(1, $NQ)
-SELECT id FROM faces ORDER BY e <-> (SELECT e FROM queries WHERE qid = :q) LIMIT 10;
-SQL
-cat > "$FACEREC_CLUSTER/ins_idx.sql" <<SQL
-\set r random(1, 20000)
-INSERT INTO faces SELECT id + 10000000 * :client_id + 1000000 * (random() * 9)::int, e FROM pool WHERE id = $N + :r ON CONFLICT DO NOTHING;
-SQL
-sed 's/INSERT INTO faces/INSERT INTO plain/' "$FACEREC_CLUSTER/ins_idx.sql" > "$FACEREC_CLUSTER/ins_plain.sql"
-chmod a+r "$FACEREC_CLUSTER"/*.sql
-tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"; }
+bench_scripts "" "$N"
 
 # the library defines its settings when it loads: a face_embedding loads it
 DEFAULT_EF=$(psql -Atc "SELECT '[0]'::face_embedding IS NULL" -c "SHOW facerec.ef_search" | tail -1)
 echo "| search | recall@10 | match recall | queries/s |"
 echo "| --- | --- | --- | --- |"
 for ef in $EFS; do
-	psql -c "SET facerec.ef_search = $ef" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS res" -c "
-		CREATE TABLE res AS SELECT qid, ARRAY(SELECT id FROM faces ORDER BY e <-> q.e LIMIT 10) ids FROM queries q"
-	R=$(psql -Atc "SELECT round(avg((SELECT count(*) FROM unnest(g.ids) i WHERE i = ANY(r.ids)) / 10.0), 3)
-		FROM gt g JOIN res r USING (qid)")
-	M=$(psql -Atc "SELECT round(avg((m.id = ANY(r.ids))::int), 3) FROM matches m JOIN res r USING (qid)")
-	Q=$(PGOPTIONS="-c facerec.ef_search=$ef" tps -t 2000 -f "$FACEREC_CLUSTER/q.sql")
 	DEF=$([ "$ef" = "$DEFAULT_EF" ] && echo " (default)" || true)
-	echo "| face_graph ef_search $ef$DEF | $R | $M | $Q |"
+	sweep_row "face_graph ef_search $ef$DEF" "" facerec.ef_search "$ef"
 done
 QS=$(PGOPTIONS="-c enable_indexscan=off" tps -t 200 -f "$FACEREC_CLUSTER/q.sql")
 echo "| exact seq scan | 1.000 | 1.000 | $QS |"
 
 psql -c "CHECKPOINT"
-INS=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins_idx.sql")
+INS=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins.sql")
 psql -c "ALTER INDEX faces_l2 SET (fastupdate = on)" -c "CHECKPOINT"
 t0=$(secs)
-INS_PENDING=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins_idx.sql")
+INS_PENDING=$(tps -t 2000 -f "$FACEREC_CLUSTER/ins.sql")
 t1=$(secs)
 LEFT=$(psql -Atc "SELECT facerec_index_flush('faces_l2')")
 t2=$(secs)
