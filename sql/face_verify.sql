@@ -22,8 +22,8 @@ SELECT face_embedding(img) IS NULL AS no_embedding FROM photo WHERE name = 'dogs
 -- measured scores above -0.8: README, "The second check")
 SELECT round(face_verify_score(img, b)::numeric, 1) AS check_score
 FROM photo, dog WHERE name = 'dogs.jpg';
--- with the check (the default): no face, no embedding, even after the
--- second look, which runs because the only box failed
+-- with the check (the default): no face, no embedding (the second look
+-- runs, the only box having failed, and finds nothing that passes)
 RESET facerec.verify_faces;
 SHOW facerec.verify_faces;
 SHOW facerec.verify_min_score;

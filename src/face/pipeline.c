@@ -28,74 +28,6 @@ face_place_landmarks(const uint8_t *rgb, int width, int height, int min_passes,
 	return 0;
 }
 
-/* keeps, in their order, the n detections that pass the second check */
-static int
-keep_verified(const uint8_t *rgb, int width, int height, FaceDetection *detections,
-			  int n)
-{
-	int			kept = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (face_box_verified(rgb, width, height, &detections[i].box))
-			detections[kept++] = detections[i];
-	}
-	return kept;
-}
-
-/*
- * The detector's boxes scoring above min_score and passing the second
- * check, best first, into detections (SSD_MAX_FACES of them):
- * facerec.detector's pass, then the SSD's framed looks while none is found
- * and facerec.second_look is on.
- */
-static int
-find_boxes(const uint8_t *rgb, int width, int height, double min_score,
-		   FaceDetection *detections)
-{
-	int			n;
-
-	if (face_detector_choice == FACE_DETECTOR_TINY)
-		n = tiny_detector_run(face_tiny_detector(), rgb, width, height,
-							  (size_t) width * 3, face_tiny_input_size, min_score,
-							  detections);
-	else
-		n = face_detector_run(face_detector(), rgb, width, height, min_score,
-							  detections);
-	n = keep_verified(rgb, width, height, detections, n);
-	for (int look = 0; look < SSD_FRAMED_LOOKS && n == 0 && face_second_look &&
-		 face_detector_choice == FACE_DETECTOR_SSD; look++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
-									 min_score, detections);
-		n = keep_verified(rgb, width, height, detections, n);
-	}
-	return n;
-}
-
-int
-face_find(const uint8_t *rgb, int width, int height, double min_score,
-		  FoundFace *faces)
-{
-	FaceDetection detections[SSD_MAX_FACES];
-	int			found = 0;
-	int			n = find_boxes(rgb, width, height, min_score, detections);
-
-	for (int i = 0; i < n; i++)
-	{
-		FoundFace  *f = &faces[found];
-
-		CHECK_FOR_INTERRUPTS();
-		f->detection = detections[i];
-		/* face-api drops a face whose box has no pixel in the picture */
-		if (face_place_landmarks(rgb, width, height, 0, f) == 0)
-			found++;
-	}
-	return found;
-}
-
 /*
  * The main face among n detections, best first (see face_find_main), or
  * -1; boxes whose longer side is below min_side do not count.
@@ -126,6 +58,107 @@ choose_main(const FaceDetection *d, int n, int width, int height, double min_sid
 		}
 	}
 	return main;
+}
+
+/* removes detections[i] of n, keeping the others' order; returns n - 1 */
+static int
+drop_detection(FaceDetection *detections, int n, int i)
+{
+	memmove(&detections[i], &detections[i + 1], sizeof(FaceDetection) * (n - 1 - i));
+	return n - 1;
+}
+
+/* keeps, in their order, the n detections that pass the second check */
+static int
+keep_verified(const uint8_t *rgb, int width, int height, FaceDetection *detections,
+			  int n)
+{
+	int			kept = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (face_box_verified(rgb, width, height, &detections[i].box))
+			detections[kept++] = detections[i];
+	}
+	return kept;
+}
+
+/*
+ * Drops, in the order choose_main would take them, the detections whose
+ * box fails the second check, until the main one passes (or none is
+ * left); returns how many are left.  The main face among the passing boxes
+ * is then choose_main's pick, and only the boxes tried were checked.
+ */
+static int
+keep_main_verified(const uint8_t *rgb, int width, int height,
+				   FaceDetection *detections, int n)
+{
+	while (n > 0)
+	{
+		int			main = choose_main(detections, n, width, height, 0);
+
+		CHECK_FOR_INTERRUPTS();
+		if (face_box_verified(rgb, width, height, &detections[main].box))
+			break;
+		n = drop_detection(detections, n, main);
+	}
+	return n;
+}
+
+/*
+ * The detector's boxes scoring above min_score, best first, into
+ * detections (SSD_MAX_FACES of them): facerec.detector's pass, then the
+ * SSD's framed looks while none passes the second check and
+ * facerec.second_look is on.  Every box passes the check, or, with
+ * main_only, the main one (keep_main_verified).
+ */
+static int
+find_boxes(const uint8_t *rgb, int width, int height, double min_score,
+		   bool main_only, FaceDetection *detections)
+{
+	int			(*keep) (const uint8_t *, int, int, FaceDetection *, int) =
+		main_only ? keep_main_verified : keep_verified;
+	int			n;
+
+	if (face_detector_choice == FACE_DETECTOR_TINY)
+		n = tiny_detector_run(face_tiny_detector(), rgb, width, height,
+							  (size_t) width * 3, face_tiny_input_size, min_score,
+							  detections);
+	else
+		n = face_detector_run(face_detector(), rgb, width, height, min_score,
+							  detections);
+	n = keep(rgb, width, height, detections, n);
+	for (int look = 0; look < SSD_FRAMED_LOOKS && n == 0 && face_second_look &&
+		 face_detector_choice == FACE_DETECTOR_SSD; look++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		n = face_detector_run_framed(face_detector(), rgb, width, height, look,
+									 min_score, detections);
+		n = keep(rgb, width, height, detections, n);
+	}
+	return n;
+}
+
+int
+face_find(const uint8_t *rgb, int width, int height, double min_score,
+		  FoundFace *faces)
+{
+	FaceDetection detections[SSD_MAX_FACES];
+	int			found = 0;
+	int			n = find_boxes(rgb, width, height, min_score, false, detections);
+
+	for (int i = 0; i < n; i++)
+	{
+		FoundFace  *f = &faces[found];
+
+		CHECK_FOR_INTERRUPTS();
+		f->detection = detections[i];
+		/* face-api drops a face whose box has no pixel in the picture */
+		if (face_place_landmarks(rgb, width, height, 0, f) == 0)
+			found++;
+	}
+	return found;
 }
 
 /*
@@ -166,11 +199,11 @@ face_find_main(const uint8_t *rgb, int width, int height, double min_score,
 		return true;
 
 	/*
-	 * Landmarks for the main box only; a box face_find would drop (no pixel
-	 * in the picture) leaves the choice, which is then made again among the
-	 * others in their order.
+	 * The second check and landmarks for the main box only; a box face_find
+	 * would drop (no pixel in the picture) leaves the choice, which is then
+	 * made again among the others in their order.
 	 */
-	n = find_boxes(rgb, width, height, min_score, detections);
+	n = find_boxes(rgb, width, height, min_score, true, detections);
 	while (n > 0)
 	{
 		int			main = choose_main(detections, n, width, height, 0);
@@ -179,9 +212,8 @@ face_find_main(const uint8_t *rgb, int width, int height, double min_score,
 		face->detection = detections[main];
 		if (face_place_landmarks(rgb, width, height, 0, face) == 0)
 			return true;
-		n--;
-		memmove(&detections[main], &detections[main + 1],
-				sizeof(FaceDetection) * (n - main));
+		n = drop_detection(detections, n, main);
+		n = keep_main_verified(rgb, width, height, detections, n);
 	}
 	return false;
 }
