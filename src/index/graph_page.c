@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "access/xloginsert.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -416,7 +417,17 @@ fg_edit_begin(FgEdit *edit, Relation index, bool building)
 	edit->nbuffers = 0;
 }
 
-/* register a locked buffer; fresh: the page is (re)initialized entirely */
+/*
+ * Register a locked buffer; fresh: the page is (re)initialized entirely.
+ *
+ * A page whose first change since the last checkpoint this is goes into
+ * the WAL as a full image whatever we register, and XLogInsert then drops
+ * the delta GenericXLogFinish computed for it: a byte-by-byte comparison of
+ * the whole page, for nothing.  Such a page is registered as a full image
+ * at once.  The test may be stale only one way (a checkpoint that starts
+ * after it): then the delta is computed and XLogInsert takes the image, as
+ * without the test; the WAL and its replay are the same either way.
+ */
 Page
 fg_edit_page(FgEdit *edit, Buffer buf, bool fresh)
 {
@@ -424,7 +435,8 @@ fg_edit_page(FgEdit *edit, Buffer buf, bool fresh)
 	edit->buffers[edit->nbuffers++] = buf;
 	if (edit->xlog != NULL)
 		return GenericXLogRegisterBuffer(edit->xlog, buf,
-										 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+										 fresh || XLogCheckBufferNeedsBackup(buf) ?
+										 GENERIC_XLOG_FULL_IMAGE : 0);
 	return BufferGetPage(buf);
 }
 
