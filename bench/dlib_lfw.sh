@@ -81,15 +81,14 @@ INSERT INTO embedding SELECT 'Z', name, num, face_embedding(img) FROM photo;
 DELETE FROM embedding WHERE e IS NULL;
 SQL
 # one line per photo: name num fold [x y width height x1 y1 ... x68 y68]
-psql -At >"$work/photos" <<'SQL'
+psql -At >"$work/photos" <<SQL
 SELECT concat_ws(' ', p.name, p.num, p.fold, f.x, f.y, f.width, f.height,
 	(SELECT string_agg(concat_ws(' ', pt[0], pt[1]), ' ' ORDER BY j)
 	 FROM unnest(f.landmarks) WITH ORDINALITY AS l(pt, j)))
 FROM (SELECT name_a, num_a, fold FROM pair UNION SELECT name_b, num_b, fold FROM pair) AS p(name, num, fold)
 	LEFT JOIN LATERAL (
 		SELECT * FROM face f WHERE (f.name, f.num) = (p.name, p.num)
-		ORDER BY box(point(x, y), point(x + width, y + height)) @> point(125, 125) DESC,	-- 250x250
-			width * height DESC, score DESC
+		ORDER BY $LFW_MAIN_FACE
 		LIMIT 1) f ON true
 ORDER BY p.name COLLATE "C", p.num;
 SQL

@@ -106,9 +106,7 @@ CREATE TABLE main_face AS
 SELECT DISTINCT ON (p.name, p.num) p.name, p.num,
 	box(point(x, y), point(x + width, y + height)) AS b, f.embedding
 FROM photo p LEFT JOIN face f USING (name, num)
-ORDER BY p.name, p.num,
-	box(point(x, y), point(x + width, y + height)) @> point(125, 125) DESC,	-- 250x250
-	width * height DESC, score DESC;
+ORDER BY p.name, p.num, $LFW_MAIN_FACE;
 -- the photos whose face only the second look finds
 SET facerec.second_look = off;
 CREATE TABLE second_look_only AS

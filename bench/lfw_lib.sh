@@ -17,6 +17,14 @@
 #                fold_accuracy (variant, fold, acc, t) and accuracy (variant,
 #                mean +- population standard deviation over the folds, per
 #                fold, fold thresholds: as text to print)
+# LFW_MAIN_FACE  an ORDER BY list over face rows (x, y, width, height,
+#                score) of a 250x250 LFW photo whose first row is its main
+#                face as face_embedding(photo) takes it without the fast
+#                path: the box holding the centre, else the largest, the
+#                higher score on a tie
+
+LFW_MAIN_FACE="box(point(x, y), point(x + width, y + height)) @> point(125, 125) DESC,
+	width * height DESC, score DESC"
 
 lfw_load() {
 	psql -v lfw="$1" <<'SQL'
