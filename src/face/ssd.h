@@ -8,6 +8,7 @@
 #ifndef FACEREC_SSD_H
 #define FACEREC_SSD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "face/landmarks.h"
@@ -64,6 +65,13 @@ extern int	face_detector_set_precision(FaceDetector *det, NnPrecision precision,
  * buffers, so an abandoned pass leaves the detector ready for the next.
  */
 extern void face_detector_set_check(FaceDetector *det, void (*check) (void));
+
+/*
+ * Whether an int16 or int8 pass leaves most of the padding band out of its
+ * first layers (the default) or computes it: the same numbers either way
+ * (ssd_band.c); bench/ssd_band_check checks that and times both.
+ */
+extern void face_detector_set_band_cut(FaceDetector *det, bool cut);
 
 /*
  * The faces of a width x height RGB8 picture (stride 3 * width) scoring
