@@ -15,8 +15,9 @@
  * detector's check hook, which run_net calls before each separable layer
  * and each extra layer; the input tensor (face_net_input) is timed on
  * its own and taken out of the first stage.  Stages are given as medians
- * and, for int16, int8 and mixed, as the fastest pass (which the other jobs of a
- * shared machine disturb least: the figure to compare builds by).
+ * and, for int16, int8 and mixed, as the fastest pass (which the other
+ * jobs of a shared machine disturb least: the figure to compare builds
+ * by).
  */
 #include <stdio.h>
 #include <stdlib.h>

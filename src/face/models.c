@@ -11,7 +11,7 @@
  *		1x1 layers and of the recognition net's residual blocks, 'int16'
  *		(16-bit integers: each about 1.5x faster, results within the
  *		tolerances README "Inference engine" gives), 'float' (float32:
- *		face-api's results exactly) or 'int8' (the SSD's separable layers
+ *		face-api's results exactly), 'int8' (the SSD's separable layers
  *		on u8 maps with 7-bit weights, faster again but coarser: borderline
  *		faces move across a threshold; the recognition net as int16) or
  *		'mixed' (int8 on the SSD's separable layers 3 to 13, int16 on the
@@ -51,7 +51,9 @@ static MmodNet *mmod = NULL;
 static NnPrecision
 net_precision(void)
 {
-	return face_nn_precision == PRECISION_MIXED ? NN_PRECISION_INT16 : face_nn_precision;
+	if (face_nn_precision == PRECISION_MIXED)
+		return NN_PRECISION_INT16;
+	return face_nn_precision;
 }
 
 static void
@@ -176,7 +178,7 @@ void
 face_models_init(void)
 {
 	DefineCustomEnumVariable("facerec.nn_precision",
-							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster), float (face-api's results exactly) int8 (the SSD's separable layers in u8 x s8: faster again, coarser) or mixed (int8 on the SSD's layers 3-13 only).",
+							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster), float (face-api's results exactly), int8 (the SSD's separable layers in u8 x s8: faster again, coarser) or mixed (int8 on the SSD's layers 3-13 only).",
 							 NULL,
 							 &face_nn_precision,
 							 NN_PRECISION_INT16,
