@@ -65,8 +65,9 @@ extern int	face_detector_set_precision(FaceDetector *det, NnPrecision precision,
  * change of precision between two layers goes through a float32 map);
  * other precisions ignore int8_layers.  SSD_INT8_ALL is
  * face_detector_set_precision's int8, SSD_INT8_MIXED
- * facerec.nn_precision = mixed: layers 1 and 2 move the boxes most for
- * the least time (README "Inference engine").
+ * facerec.nn_precision = mixed: int16 on layers 1 and 2, which give the
+ * least of int8's gain and, in int8, cost LFW's SSD path 5 pairs (README
+ * "Inference engine").
  */
 #define SSD_INT8_ALL 0x3ffe
 #define SSD_INT8_MIXED 0x3ff8
