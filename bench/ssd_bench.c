@@ -2,10 +2,9 @@
  * ssd_bench.c
  *		The SSD detector without a server, on one thread: for each fixture,
  *		milliseconds per detection pass (the 512x512 net plus decoding and
- *		NMS, no landmarks) in float32, int16, int8 (NnPrecision) and mixed
- *		(int8 on layers SSD_INT8_MIXED), runs of the four interleaved, the
- *		medians, their ratios and the achieved GFLOP/s; then where a pass's
- *		time goes, stage by stage, in each.
+ *		NMS, no landmarks) in float32, int16 and int8 (NnPrecision), runs
+ *		of the three interleaved, the medians, their ratios and the achieved
+ *		GFLOP/s; then where a pass's time goes, stage by stage, in each.
  *
  *   ssd_bench WEIGHTS.frw RUNS FIXTURE.WxH.rgb...
  *
@@ -15,9 +14,8 @@
  * detector's check hook, which run_net calls before each separable layer
  * and each extra layer; the input tensor (face_net_input) is timed on
  * its own and taken out of the first stage.  Stages are given as medians
- * and, for int16, int8 and mixed, as the fastest pass (which the other
- * jobs of a shared machine disturb least: the figure to compare builds
- * by).
+ * and, for int16 and int8, as the fastest pass (which the other jobs of a
+ * shared machine disturb least: the figure to compare builds by).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +33,11 @@
 #define N_CHECKS 21
 #define N_STAGES (N_CHECKS + 2)
 
-#define N_PRECISIONS 4
-static const char *const precision_name[N_PRECISIONS] = {"float32", "int16", "int8", "mixed"};
+#define N_PRECISIONS 3
+static const char *const precision_name[N_PRECISIONS] = {"float32", "int16", "int8"};
 static const NnPrecision precisions[N_PRECISIONS] = {
-	NN_PRECISION_FLOAT, NN_PRECISION_INT16, NN_PRECISION_INT8, NN_PRECISION_INT8
+	NN_PRECISION_FLOAT, NN_PRECISION_INT16, NN_PRECISION_INT8
 };
-static const unsigned int8_layers[N_PRECISIONS] = {0, 0, SSD_INT8_ALL, SSD_INT8_MIXED};
 
 static double stamps[N_CHECKS];
 static int	n_stamps;
@@ -105,7 +102,7 @@ main(int argc, char **argv)
 	face_detector_set_check(det, stamp);
 	/* every precision once before timing: int8 prepares its weights then */
 	for (int p = 0; p < N_PRECISIONS; p++)
-		if (face_detector_set_layers(det, precisions[p], int8_layers[p], &err) != 0)
+		if (face_detector_set_precision(det, precisions[p], &err) != 0)
 		{
 			fprintf(stderr, "%s\n", err.msg);
 			return 1;
@@ -138,8 +135,7 @@ main(int argc, char **argv)
 							c0 = cpu_ms(),
 							c1;
 
-				/* prepared above: cannot fail */
-				face_detector_set_layers(det, precisions[p], int8_layers[p], &err);
+				face_detector_set_precision(det, precisions[p], &err);	/* prepared */
 				n_stamps = 0;
 				n[p] = face_detector_run(det, rgb, w, h, 0.5, faces);
 				c1 = cpu_ms();
@@ -168,15 +164,12 @@ main(int argc, char **argv)
 			   cpu_med[0] / cpu_med[1]);
 		printf("ratio int16 / int8: %.2f (CPU time %.2f)\n", med[1] / med[2],
 			   cpu_med[1] / cpu_med[2]);
-		printf("ratio int16 / mixed: %.2f (CPU time %.2f)\n", med[1] / med[3],
-			   cpu_med[1] / cpu_med[3]);
 		input_med = sort_median(input, runs);
-		printf("  %-44s %8s %8s %8s %8s %8s %8s %8s  (CPU ms: medians; the fastest\n"
-			   "  %-44s %8s %8s %8s %8s %8s %8s %8s  pass, which the other jobs of a\n"
-			   "  %-44s %8s %8s %8s %8s %8s %8s %8s  shared machine disturb least)\n",
-			   "stage", "float32", "int16", "int8", "mixed", "int16", "int8", "mixed",
-			   "", "", "", "", "", "min", "min", "min",
-			   "", "", "", "", "", "", "", "");
+		printf("  %-44s %8s %8s %8s %8s %8s  (CPU ms: medians; the fastest\n"
+			   "  %-44s %8s %8s %8s %8s %8s  pass, which the other jobs of a\n"
+			   "  %-44s %8s %8s %8s %8s %8s  shared machine disturb least)\n",
+			   "stage", "float32", "int16", "int8", "int16", "int8",
+			   "", "", "", "", "min", "min", "", "", "", "", "", "");
 		for (int s = 0; s < N_STAGES; s++)
 		{
 			char		name[64];
@@ -204,8 +197,8 @@ main(int argc, char **argv)
 				}
 			}
 			stage_name(s, name, sizeof(name));
-			printf("  %-44s %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, m[0], m[1],
-				   m[2], m[3], fastest[1], fastest[2], fastest[3]);
+			printf("  %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, m[0], m[1], m[2],
+				   fastest[1], fastest[2]);
 		}
 		free(ms);
 		free(input);

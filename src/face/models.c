@@ -11,14 +11,11 @@
  *		1x1 layers and of the recognition net's residual blocks, 'int16'
  *		(16-bit integers: each about 1.5x faster, results within the
  *		tolerances README "Inference engine" gives), 'float' (float32:
- *		face-api's results exactly), 'int8' (the SSD's separable layers
+ *		face-api's results exactly) or 'int8' (the SSD's separable layers
  *		on u8 maps with 7-bit weights, faster again but coarser: borderline
- *		faces move across a threshold; the recognition net as int16) or
- *		'mixed' (int8 on the SSD's separable layers 3 to 13, int16 on the
- *		others, SSD_INT8_MIXED: nearly int8's speed, less of its drift; the
- *		recognition net as int16).  Read on every use of either net.  It
- *		also sets the second check's MMOD net: float, or int16 for the
- *		others.
+ *		faces move across a threshold; the recognition net as int16).  Read
+ *		on every use of either net.  It also sets the second check's MMOD
+ *		net: float, or int16 for the other two.
  */
 #include "postgres.h"
 
@@ -30,14 +27,10 @@
 
 int			face_nn_precision = NN_PRECISION_INT16;
 
-/* facerec.nn_precision's one value that is no NnPrecision */
-#define PRECISION_MIXED (NN_PRECISION_INT8 + 1)
-
 static const struct config_enum_entry precision_options[] = {
 	{"float", NN_PRECISION_FLOAT, false},
 	{"int16", NN_PRECISION_INT16, false},
 	{"int8", NN_PRECISION_INT8, false},
-	{"mixed", PRECISION_MIXED, false},
 	{NULL, 0, false}
 };
 
@@ -46,15 +39,6 @@ static TinyDetector *tiny_detector = NULL;
 static FaceLandmarker *landmarkers[2] = {NULL, NULL};	/* full, tiny */
 static FaceRecognizer *recognizer = NULL;
 static MmodNet *mmod = NULL;
-
-/* the precision of the nets without a mixed level: int16 for mixed */
-static NnPrecision
-net_precision(void)
-{
-	if (face_nn_precision == PRECISION_MIXED)
-		return NN_PRECISION_INT16;
-	return face_nn_precision;
-}
 
 static void
 model_path(const char *file, char *path, size_t size)
@@ -96,9 +80,7 @@ face_detector(void)
 			load_failed("SSD face detection", &err);
 		face_detector_set_check(detector, check_for_interrupts);
 	}
-	if ((face_nn_precision == PRECISION_MIXED ?
-		 face_detector_set_layers(detector, NN_PRECISION_INT8, SSD_INT8_MIXED, &err) :
-		 face_detector_set_precision(detector, face_nn_precision, &err)) != 0)
+	if (face_detector_set_precision(detector, face_nn_precision, &err) != 0)
 		load_failed("SSD face detection", &err);
 	return detector;
 }
@@ -152,7 +134,7 @@ face_recognizer(void)
 		if (recognizer == NULL)
 			load_failed("face recognition", &err);
 	}
-	face_recognizer_set_precision(recognizer, net_precision());
+	face_recognizer_set_precision(recognizer, face_nn_precision);
 	return recognizer;
 }
 
@@ -170,7 +152,7 @@ face_mmod(void)
 			load_failed("MMOD face detection", &err);
 		mmod_set_check(mmod, check_for_interrupts);
 	}
-	mmod_set_precision(mmod, net_precision());
+	mmod_set_precision(mmod, face_nn_precision);
 	return mmod;
 }
 
@@ -178,7 +160,7 @@ void
 face_models_init(void)
 {
 	DefineCustomEnumVariable("facerec.nn_precision",
-							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster), float (face-api's results exactly), int8 (the SSD's separable layers in u8 x s8: faster again, coarser) or mixed (int8 on the SSD's layers 3-13 only).",
+							 "Arithmetic of the SSD face detector's 1x1 layers and the recognition net's blocks: int16 (faster), float (face-api's results exactly) or int8 (the SSD's separable layers in u8 x s8: faster again, coarser).",
 							 NULL,
 							 &face_nn_precision,
 							 NN_PRECISION_INT16,

@@ -34,10 +34,7 @@
  * depthwise half stores u8 steps; the extra layers run as in int16.  The
  * 1x1 layers' biases take back the mean error of their rounded weights,
  * from their inputs' means over calibration photos (ssd_means.c, which
- * face_detector_pointwise_means measures).  face_detector_set_layers
- * chooses int8 or int16 layer by layer: a map between two layers of
- * different precisions is float32, written by the 1x1 half as for a box
- * predictor and read by the next depthwise half as conv_0's map is.
+ * face_detector_pointwise_means measures).
  *
  * Each predictor runs as soon as its feature map exists, so two ping-pong
  * activation buffers (the largest map is 256x256x64) serve the whole net.
@@ -104,7 +101,6 @@ struct FaceDetector
 	NnConv		extra[N_EXTRA];
 	BoxPredictor pred[N_PREDICTORS];
 	NnPrecision precision;
-	NnPrecision layer_precision[N_LAYERS];	/* separable layers', [0] unused */
 	NnQConv		qpw[N_LAYERS];	/* pw in integers, [0] unused */
 	NnQDepthwise qdw[N_LAYERS];	/* dw in integers, on int16 maps, [0] unused */
 	NnQConv		qextra[N_EXTRA];	/* the 1x1 (even) extra layers */
@@ -315,20 +311,10 @@ int
 face_detector_set_precision(FaceDetector *det, NnPrecision precision,
 							NnError *err)
 {
-	return face_detector_set_layers(det, precision, SSD_INT8_ALL, err);
-}
-
-int
-face_detector_set_layers(FaceDetector *det, NnPrecision precision,
-						 unsigned int8_layers, NnError *err)
-{
-	int8_layers = precision == NN_PRECISION_INT8 ? int8_layers & SSD_INT8_ALL : 0;
-	if (int8_layers != 0 && !det->u8_ready && prepare_u8_layers(det, err) != 0)
+	if (precision == NN_PRECISION_INT8 && !det->u8_ready &&
+		prepare_u8_layers(det, err) != 0)
 		return -1;
 	det->precision = precision;
-	for (int i = 1; i < N_LAYERS; i++)
-		det->layer_precision[i] = int8_layers & (1u << i) ? NN_PRECISION_INT8 :
-			precision == NN_PRECISION_FLOAT ? precision : NN_PRECISION_INT16;
 	return 0;
 }
 
@@ -375,14 +361,12 @@ feeds_predictor(int i)
 
 /*
  * separable's int8 arithmetic: x holds a u8 map when *xq, else floats
- * (conv_0's, one a box predictor read, or an int16 layer's), which the
- * float depthwise half reads as such; either way the depthwise half
- * writes u8 steps into t and the 1x1 half writes x: u8 when out_q, else
- * floats.
+ * (conv_0's, or one a box predictor read), which the float depthwise half
+ * reads as such; either way the depthwise half writes u8 steps into t and
+ * the 1x1 half writes x: u8 unless a box predictor reads it.
  */
 static void
-separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, int out_q,
-			 NnTensor *t)
+separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 {
 	NnU8Tensor	mid = {0, 0, 0, (uint8_t *) t->data};
 
@@ -394,7 +378,7 @@ separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, int out_q,
 	}
 	else
 		nn_depthwise_conv2d_u8(&det->dw[i], x, &mid, NN_ACT_RELU6, RELU6_STEP_U8);
-	*xq = out_q;
+	*xq = !feeds_predictor(i);
 	if (*xq)
 	{
 		NnU8Tensor	out = {0, 0, 0, (uint8_t *) x->data};
@@ -409,28 +393,19 @@ separable_u8(const FaceDetector *det, int i, NnTensor *x, int *xq, int out_q,
 }
 
 /*
- * Separable layer i from x back into x, through t, in the layer's
- * precision.  In integers the depthwise half stores its output quantized
- * for the 1x1 half, in t's memory (int16 take half a float's room), and
- * the 1x1 half stores its output quantized too (in x's memory, *xq set)
- * when the next layer runs in the same precision and no box predictor
- * reads the map first: the next depthwise half reads it as such.  Else
- * the map is float32, which the depthwise halves of every precision read.
- * Every map is a ReLU6 output, so one step (RELU6_STEP, or RELU6_STEP_U8
- * in int8) covers them all.
+ * Separable layer i from x back into x, through t.  In integers the
+ * depthwise half stores its output quantized for the 1x1 half, in t's
+ * memory (int16 take half a float's room), and the 1x1 half stores its
+ * output quantized too (in x's memory, *xq set) unless a box predictor
+ * reads it: the next depthwise half reads it as such.  Every map is a
+ * ReLU6 output, so one step (RELU6_STEP) covers them all.
  */
 static void
 separable(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 {
-	NnPrecision precision = det->layer_precision[i];
-
-	/* feeds_predictor holds for the last layer: i + 1 stays in bounds */
-	int			out_q = !feeds_predictor(i) &&
-		det->layer_precision[i + 1] == precision;
-
-	if (precision == NN_PRECISION_INT8)
-		separable_u8(det, i, x, xq, out_q, t);
-	else if (precision == NN_PRECISION_INT16)
+	if (det->precision == NN_PRECISION_INT8)
+		separable_u8(det, i, x, xq, t);
+	else if (det->precision == NN_PRECISION_INT16)
 	{
 		NnQTensor	q = {0, 0, 0, (int16_t *) t->data};
 		NnQTensor	qx = {x->h, x->w, x->c, (int16_t *) x->data};
@@ -439,7 +414,7 @@ separable(const FaceDetector *det, int i, NnTensor *x, int *xq, NnTensor *t)
 			nn_qdepthwise_conv2d(&det->qdw[i], &qx, &q);
 		else
 			nn_depthwise_conv2d_quantized(&det->dw[i], x, &q, NN_ACT_RELU6, RELU6_STEP);
-		*xq = out_q;
+		*xq = !feeds_predictor(i);
 		if (*xq)
 		{
 			nn_qconv2d_requantized(&det->qpw[i], &q, &qx, NN_ACT_RELU6, RELU6_STEP);

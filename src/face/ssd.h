@@ -59,22 +59,6 @@ extern int	face_detector_set_precision(FaceDetector *det, NnPrecision precision,
 										NnError *err);
 
 /*
- * face_detector_set_precision with the arithmetic chosen layer by layer:
- * in NN_PRECISION_INT8 the separable layers whose bit (1 << layer, layers
- * 1 to 13) int8_layers sets run in u8 x s8, the others as in int16 (a
- * change of precision between two layers goes through a float32 map);
- * other precisions ignore int8_layers.  SSD_INT8_ALL is
- * face_detector_set_precision's int8, SSD_INT8_MIXED
- * facerec.nn_precision = mixed: int16 on layers 1 and 2, which give the
- * least of int8's gain and, in int8, cost LFW's SSD path 5 pairs (README
- * "Inference engine").
- */
-#define SSD_INT8_ALL 0x3ffe
-#define SSD_INT8_MIXED 0x3ff8
-extern int	face_detector_set_layers(FaceDetector *det, NnPrecision precision,
-									 unsigned int8_layers, NnError *err);
-
-/*
  * check (e.g. PostgreSQL's interrupt check) is called between the layers
  * of every pass; it may longjmp out: a pass keeps nothing but its own
  * buffers, so an abandoned pass leaves the detector ready for the next.
