@@ -19,9 +19,12 @@
  * every output row of the full input but D / S of the band's, which are
  * copies of the band row after the cut: restoring them gives the full map,
  * bit for bit, when every kernel computes an output pixel from its window
- * alone, whatever the map's size: the integer kernels do (ssd.c cuts only
- * in int16 and int8).  The same holds for columns of a right-hand band.  Only the bottom or right band is cut (face-api's own padding, and
- * the far side of a framed look's border).
+ * alone, whatever the map's size.  The kernels of the int16 and int8 passes
+ * do (conv_0's direct convolution, the depthwise halves, the integer 1x1
+ * layers); float32's 1x1 layers (sgemm) do not, so ssd.c cuts only in
+ * int16 and int8.  The same holds for the columns of a right-hand band.
+ * Only the bottom or the right band is cut (face-api's own padding, and the
+ * far side of a framed look's border).
  */
 #include "face/ssd_band.h"
 
