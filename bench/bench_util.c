@@ -35,6 +35,14 @@ read_fixture(const char *path, int *w, int *h)
 	return rgb;
 }
 
+const char *
+fixture_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 double
 now_ms(void)
 {

@@ -11,6 +11,9 @@
 /* the pixels of path, whose name gives the size; exits on any error */
 extern uint8_t *read_fixture(const char *path, int *w, int *h);
 
+/* path without its directories, for printing */
+extern const char *fixture_name(const char *path);
+
 /* a monotonic clock in milliseconds */
 extern double now_ms(void);
 

@@ -98,7 +98,7 @@ main(int argc, char **argv)
 
 		t0 = now_ms();
 		face_recognizer_describe(rec, rgb, w, h, (size_t) w * 3, d);
-		printf("%s: first call %.2f ms", strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
+		printf("%s: first call %.2f ms", fixture_name(argv[a]),
 			   now_ms() - t0);
 		for (int i = 0; i < runs; i++)
 			for (int p = 0; p < 2; p++)

@@ -15,13 +15,9 @@
 
 #include "bench_util.h"
 #include "face/ssd.h"
+#include "ssd_util.h"
 
 #define MIN_SCORE 0.05
-#define N_PRECISIONS 3
-static const char *const precision_name[N_PRECISIONS] = {"float32", "int16", "int8"};
-static const NnPrecision precisions[N_PRECISIONS] = {
-	NN_PRECISION_FLOAT, NN_PRECISION_INT16, NN_PRECISION_INT8
-};
 
 /* look -1: face-api's input; 0 and 1: the framed looks */
 static int
@@ -48,29 +44,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s WEIGHTS.frw RUNS FIXTURE.WxH.rgb...\n", argv[0]);
 		return 2;
 	}
-	det = face_detector_open(argv[1], &err);
-	if (det == NULL)
-	{
-		fprintf(stderr, "%s\n", err.msg);
-		return 1;
-	}
+	det = ssd_open(argv[1]);
+	ssd_prepare_precisions(det);
 	for (int a = 3; a < argc; a++)
 	{
 		int			w,
 					h;
 		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
-		const char *name = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+		const char *name = fixture_name(argv[a]);
 
-		for (int p = 0; p < N_PRECISIONS; p++)
+		for (int p = 0; p < SSD_N_PRECISIONS; p++)
 		{
 			double	   *ms = malloc(sizeof(double) * runs * 2);
 			int			differ = 0;
 
-			if (face_detector_set_precision(det, precisions[p], &err) != 0)
-			{
-				fprintf(stderr, "%s\n", err.msg);
-				return 1;
-			}
+			face_detector_set_precision(det, ssd_precisions[p], &err);	/* prepared */
 			for (int look = -1; look < SSD_FRAMED_LOOKS; look++)
 			{
 				int			n_cut,
@@ -84,7 +72,7 @@ main(int argc, char **argv)
 					memcmp(cut, whole, sizeof(FaceDetection) * n_whole) != 0)
 				{
 					printf("%s %s look %d: DIFFERENT faces with the band cut (%d against %d)\n",
-						   name, precision_name[p], look, n_cut, n_whole);
+						   name, ssd_precision_name[p], look, n_cut, n_whole);
 					differ = 1;
 				}
 			}
@@ -99,7 +87,7 @@ main(int argc, char **argv)
 				}
 			printf("%s %s: %s faces with and without the band cut in 3 looks; "
 				   "median %.2f ms cut, %.2f ms whole (%.3fx) over %d runs\n",
-				   name, precision_name[p], differ ? "DIFFERENT" : "the same",
+				   name, ssd_precision_name[p], differ ? "DIFFERENT" : "the same",
 				   sort_median(ms, runs),
 				   sort_median(ms + runs, runs),
 				   sort_median(ms + runs, runs) / sort_median(ms, runs), runs);

@@ -25,6 +25,7 @@
 #include "bench_util.h"
 #include "face/net_input.h"
 #include "face/ssd.h"
+#include "ssd_util.h"
 
 /* 3.14 G multiply-adds at 512x512 (face-models.md) */
 #define SSD_GFLOP 6.28
@@ -33,11 +34,6 @@
 #define N_CHECKS 21
 #define N_STAGES (N_CHECKS + 2)
 
-#define N_PRECISIONS 3
-static const char *const precision_name[N_PRECISIONS] = {"float32", "int16", "int8"};
-static const NnPrecision precisions[N_PRECISIONS] = {
-	NN_PRECISION_FLOAT, NN_PRECISION_INT16, NN_PRECISION_INT8
-};
 
 static double stamps[N_CHECKS];
 static int	n_stamps;
@@ -93,32 +89,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s WEIGHTS.frw RUNS FIXTURE.WxH.rgb...\n", argv[0]);
 		return 2;
 	}
-	det = face_detector_open(argv[1], &err);
-	if (det == NULL)
-	{
-		fprintf(stderr, "%s\n", err.msg);
-		return 1;
-	}
+	det = ssd_open(argv[1]);
 	face_detector_set_check(det, stamp);
 	/* every precision once before timing: int8 prepares its weights then */
-	for (int p = 0; p < N_PRECISIONS; p++)
-		if (face_detector_set_precision(det, precisions[p], &err) != 0)
-		{
-			fprintf(stderr, "%s\n", err.msg);
-			return 1;
-		}
+	ssd_prepare_precisions(det);
 	for (int a = 3; a < argc; a++)
 	{
 		int			w,
 					h,
-					n[N_PRECISIONS] = {0};
+					n[SSD_N_PRECISIONS] = {0};
 		uint8_t    *rgb = read_fixture(argv[a], &w, &h);
-		double	   *ms = malloc(sizeof(double) * runs * N_PRECISIONS * (2 + N_STAGES));
-		double	   *cpu = ms + runs * N_PRECISIONS;
-		double	   *stage = cpu + runs * N_PRECISIONS;	/* [stage][precision][run] */
+		double	   *ms = malloc(sizeof(double) * runs * SSD_N_PRECISIONS * (2 + N_STAGES));
+		double	   *cpu = ms + runs * SSD_N_PRECISIONS;
+		double	   *stage = cpu + runs * SSD_N_PRECISIONS;	/* [stage][precision][run] */
 		double	   *input = malloc(sizeof(double) * runs);
-		double		med[N_PRECISIONS],
-					cpu_med[N_PRECISIONS],
+		double		med[SSD_N_PRECISIONS],
+					cpu_med[SSD_N_PRECISIONS],
 					input_med;
 
 		for (int i = 0; i < runs; i++)
@@ -129,13 +115,13 @@ main(int argc, char **argv)
 			input[i] = cpu_ms() - t0;
 		}
 		for (int i = 0; i < runs; i++)
-			for (int p = 0; p < N_PRECISIONS; p++)
+			for (int p = 0; p < SSD_N_PRECISIONS; p++)
 			{
 				double		t0 = now_ms(),
 							c0 = cpu_ms(),
 							c1;
 
-				face_detector_set_precision(det, precisions[p], &err);	/* prepared */
+				face_detector_set_precision(det, ssd_precisions[p], &err);	/* prepared */
 				n_stamps = 0;
 				n[p] = face_detector_run(det, rgb, w, h, 0.5, faces);
 				c1 = cpu_ms();
@@ -147,17 +133,17 @@ main(int argc, char **argv)
 					double		from = s < 2 ? c0 : stamps[s - 2];
 					double		to = s == 0 ? c0 : s == N_STAGES - 1 ? c1 : stamps[s - 1];
 
-					stage[(s * N_PRECISIONS + p) * runs + i] = to - from;
+					stage[(s * SSD_N_PRECISIONS + p) * runs + i] = to - from;
 				}
 			}
-		for (int p = 0; p < N_PRECISIONS; p++)
+		for (int p = 0; p < SSD_N_PRECISIONS; p++)
 		{
 			med[p] = sort_median(ms + p * runs, runs);
 			cpu_med[p] = sort_median(cpu + p * runs, runs);
 			/* sorted by sort_median: [0] is the minimum */
 			printf("%s %s: %d faces, median %.2f ms over %d runs (CPU time %.2f ms), min %.2f ms, %.1f GFLOP/s\n",
-				   strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a],
-				   precision_name[p], n[p], med[p], runs, cpu_med[p],
+				   fixture_name(argv[a]),
+				   ssd_precision_name[p], n[p], med[p], runs, cpu_med[p],
 				   ms[p * runs], SSD_GFLOP / cpu_med[p] * 1e3);
 		}
 		printf("ratio float32 / int16: %.2f (CPU time %.2f)\n", med[0] / med[1],
@@ -173,10 +159,10 @@ main(int argc, char **argv)
 		for (int s = 0; s < N_STAGES; s++)
 		{
 			char		name[64];
-			double		m[N_PRECISIONS],
-						fastest[N_PRECISIONS];
+			double		m[SSD_N_PRECISIONS],
+						fastest[SSD_N_PRECISIONS];
 
-			for (int p = 0; p < N_PRECISIONS; p++)
+			for (int p = 0; p < SSD_N_PRECISIONS; p++)
 			{
 				/* sort_median sorts: [0] is then the fastest pass */
 				if (s == 0)
@@ -186,8 +172,8 @@ main(int argc, char **argv)
 				}
 				else
 				{
-					m[p] = sort_median(stage + (s * N_PRECISIONS + p) * runs, runs);
-					fastest[p] = stage[(s * N_PRECISIONS + p) * runs];
+					m[p] = sort_median(stage + (s * SSD_N_PRECISIONS + p) * runs, runs);
+					fastest[p] = stage[(s * SSD_N_PRECISIONS + p) * runs];
 				}
 				/* the first check comes after the input tensor: take it out */
 				if (s == 1)

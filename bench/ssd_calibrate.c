@@ -14,13 +14,13 @@
 
 #include "bench_util.h"
 #include "face/ssd.h"
+#include "ssd_util.h"
 
 int
 main(int argc, char **argv)
 {
 	static double sums[SSD_POINTWISE_INPUTS];
 	FaceDetector *det;
-	NnError		err;
 	int			n = argc - 3;
 
 	if (n < 1)
@@ -28,12 +28,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: %s WEIGHTS.frw SOURCE-DESCRIPTION PICTURE.WxH.rgb...\n", argv[0]);
 		return 2;
 	}
-	det = face_detector_open(argv[1], &err);
-	if (det == NULL)
-	{
-		fprintf(stderr, "%s\n", err.msg);
-		return 1;
-	}
+	det = ssd_open(argv[1]);
 	for (int a = 3; a < argc; a++)
 	{
 		int			w,
