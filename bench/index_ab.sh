@@ -15,8 +15,8 @@
 # facerec.so is swapped (a new connection loads the installed file): both
 # revisions must share the extension's SQL and the index format.  Prints
 # statements/s (queries or rows) per round, the
-# medians and their ratio, and the backend's CPU seconds (from
-# /proc/<pid>/stat), which the load of a shared machine disturbs less.
+# medians and their ratio, and the backend's CPU milliseconds per statement
+# (from /proc/<pid>/stat), which the load of a shared machine disturbs less.
 # Environment: PG_CONFIG, FACEREC_BENCH_DATA (a facegen output directory),
 # FACEREC_BENCH_EF (ef_search, default 150), ROUNDS, AB_WORKLOAD (query or
 # insert), AB_SNAPSHOT (a directory: when it does not exist, the cluster is
@@ -33,6 +33,7 @@ source "$(dirname "$0")/../tools/setup.sh"
 BIN=$("$PG_CONFIG" --bindir)
 
 source "$(dirname "$0")/ab_lib.sh"
+source "$(dirname "$0")/index_lib.sh"
 ab_prepare "$BASE" "$N"
 cleanup() { use_lib new; stop_cluster; rm -rf "$WORK"; }
 
@@ -41,7 +42,6 @@ FACEREC_SERVER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-2GB} \
 export FACEREC_SERVER_OPTS
 start_cluster
 trap cleanup EXIT
-psql() { as_cluster_user "$BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 # copy the cluster's data directory from $1 to $2 while the server is down
 copy_data() {
 	as_cluster_user "$BIN/pg_ctl" -D "$FACEREC_CLUSTER/data" -w stop >/dev/null
@@ -84,29 +84,15 @@ case $WORKLOAD in
 	*) echo "AB_WORKLOAD must be query or insert" >&2; exit 1 ;;
 esac
 
-# one round with one library: "tps cpu_seconds"
+# one round with one library: "tps cpu_ms"
 run() {
-	local out pid cpu=0 c
 	use_lib "$1"
-	out=$WORK/pgbench.out
-	as_cluster_user env PGOPTIONS="-c facerec.ef_search=$EF" "$BIN/pgbench" -n -c 1 -t "$COUNT" \
-		-f "$FACEREC_CLUSTER/$SCRIPT" >"$out" 2>&1 &
-	local bp=$!
-	pid=""
-	while [ -z "$pid" ] && kill -0 $bp 2>/dev/null; do
-		pid=$(pgrep -P "$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")" -f 'postgres postgres' | head -1 || true)
-	done
-	while [ -n "$pid" ] && c=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null); do
-		cpu=$c
-		sleep 0.05
-	done
-	wait $bp
-	echo "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out") $(echo "scale=2; $cpu / 100" | bc)"
+	PGOPTIONS="-c facerec.ef_search=$EF" tps_cpu -t "$COUNT" -f "$FACEREC_CLUSTER/$SCRIPT"
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-echo "| round | $BASE $UNIT | working tree $UNIT | $BASE CPU s | working tree CPU s | load |"
+echo "| round | $BASE $UNIT | working tree $UNIT | $BASE CPU ms each | working tree CPU ms each | load |"
 echo "| --- | --- | --- | --- | --- | --- |"
 : >"$WORK/base.tps"
 : >"$WORK/new.tps"

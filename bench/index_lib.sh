@@ -19,6 +19,12 @@
 # sweep_row LABEL P GUC VALUE
 #                     a markdown row: recall@10, match recall and queries/s
 #                     (2,000, pgbench, one client) of Pfaces with GUC = VALUE
+# tps_cpu PGBENCH-ARGS
+#                     "TPS CPU_MS": statements/s of one pgbench client and
+#                     its backend's CPU milliseconds (user + system) per
+#                     statement; the backend's time off the CPU (waiting for
+#                     the WAL to reach the disk at commit, for the client)
+#                     is 1000 / TPS - CPU_MS
 
 bench_data() {
 	DATA=${FACEREC_BENCH_DATA:-}
@@ -40,6 +46,28 @@ pgbench() { as_cluster_user "$BIN/pgbench" "$@"; }
 secs() { date +%s.%N; }
 # statements per second of one pgbench client
 tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"; }
+
+# The backend is the postmaster's child serving user postgres (the only
+# client connected meanwhile); its /proc stat is read until it exits: the
+# last reading is its CPU time.
+tps_cpu() {
+	local out pid="" ticks=0 t bp n
+	out=$(mktemp)
+	pgbench -n -c 1 "$@" >"$out" 2>&1 &
+	bp=$!
+	while [ -z "$pid" ] && kill -0 "$bp" 2>/dev/null; do
+		pid=$(pgrep -P "$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")" -f 'postgres: postgres postgres' | head -1 || true)
+	done
+	while [ -n "$pid" ] && t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null); do
+		ticks=$t
+		sleep 0.05
+	done
+	wait "$bp"
+	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")
+	printf '%.0f %.2f\n' "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out")" \
+		"$(echo "scale=4; $ticks * 1000 / $(getconf CLK_TCK) / $n" | bc)"
+	rm -f "$out"
+}
 
 bench_tables() {
 	local p=$1 type=$2

@@ -23,7 +23,9 @@
 #   4) rounds of, after a CHECKPOINT each, 500 into the pgvector table and
 #   500 into the face_graph table (their order swapped every round, so that
 #   the drifting load of a shared machine hits both alike), then 500 into a
-#   table without an index; medians per table.
+#   table without an index; medians per table, of the rates and of the
+#   backends' CPU time per row (the rest of a row's time is off the CPU:
+#   mostly the commit waiting for its WAL to reach the disk).
 # The load average is printed with each step.
 set -euo pipefail
 N=${1:-100000}
@@ -108,26 +110,28 @@ FG_Q=$(at95 <"$work/fg.rows")
 PGV_Q=$(at95 <"$work/pgv.rows")
 
 echo "== single-row inserts, $ROUNDS rounds of 500 per table"
-echo "| round | pgvector rows/s | face_graph rows/s | no index rows/s | load |"
-echo "| --- | --- | --- | --- | --- |"
-ins() { psql -c "CHECKPOINT"; tps -t 500 -f "$FACEREC_CLUSTER/$1"; }
+echo "| round | pgvector rows/s | face_graph rows/s | no index rows/s | CPU ms per row: pgvector / face_graph / no index | face_graph / pgvector | load |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+ins() { psql -c "CHECKPOINT"; tps_cpu -t 500 -f "$FACEREC_CLUSTER/$1"; }
 for r in $(seq "$ROUNDS"); do
 	if [ $((r % 2)) = 1 ]; then
-		pv=$(ins vins.sql)
-		fg=$(ins ins.sql)
+		read -r pv pvc <<<"$(ins vins.sql)"
+		read -r fg fgc <<<"$(ins ins.sql)"
 	else
-		fg=$(ins ins.sql)
-		pv=$(ins vins.sql)
+		read -r fg fgc <<<"$(ins ins.sql)"
+		read -r pv pvc <<<"$(ins vins.sql)"
 	fi
-	pl=$(ins ins_plain.sql)
-	echo "$pv $fg $pl" >>"$work/ins"
-	echo "| $r | $pv | $fg | $pl | $(load) |"
+	read -r pl plc <<<"$(ins ins_plain.sql)"
+	echo "$pv $fg $pl $pvc $fgc $plc" >>"$work/ins"
+	echo "| $r | $pv | $fg | $pl | $pvc / $fgc / $plc | $(echo "scale=2; $fg / $pv" | bc) | $(load) |"
 done
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-PGV_INS=$(printf '%.0f' "$(cut -d' ' -f1 "$work/ins" | median)")
-FG_INS=$(printf '%.0f' "$(cut -d' ' -f2 "$work/ins" | median)")
-PLAIN=$(printf '%.0f' "$(cut -d' ' -f3 "$work/ins" | median)")
-echo "| median | $PGV_INS | $FG_INS | $PLAIN | |"
+col() { cut -d' ' -f"$1" "$work/ins" | median; }
+PGV_INS=$(printf '%.0f' "$(col 1)")
+FG_INS=$(printf '%.0f' "$(col 2)")
+PLAIN=$(printf '%.0f' "$(col 3)")
+PGV_CPU=$(col 4) FG_CPU=$(col 5) PLAIN_CPU=$(col 6)
+echo "| median | $PGV_INS | $FG_INS | $PLAIN | $PGV_CPU / $FG_CPU / $PLAIN_CPU | | |"
 
 ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 # an index's own milliseconds per insert: beyond the table without an index
@@ -149,6 +153,7 @@ echo "| build, leader + ${BENCH_BUILD_WORKERS:-1} worker ($FG_SPILL / $PGV_SPILL
 echo "| index size per face | $((FG_SIZE / N)) B ($((FG_SIZE / 1048576)) MB) | $((PGV_SIZE / N)) B ($((PGV_SIZE / 1048576)) MB) | $(ratio "$FG_SIZE" "$PGV_SIZE")x | <= 300 B |"
 echo "| single-row inserts (median of $ROUNDS x 500) | $FG_INS rows/s | $PGV_INS rows/s | $(ratio "$FG_INS" "$PGV_INS")x | >= 3x |"
 echo "| the index's own ms per insert (beyond no index) | $(own "$FG_INS") | $(own "$PGV_INS") | $(ratio "$(own "$FG_INS")" "$(own "$PGV_INS")")x its time | |"
-echo "| single-row inserts, no index (median) | $PLAIN rows/s | | | |"
+echo "| backend CPU per insert (median) | $FG_CPU ms | $PGV_CPU ms | $(ratio "$FG_CPU" "$PGV_CPU")x its time | |"
+echo "| single-row inserts, no index (median) | $PLAIN rows/s, $PLAIN_CPU ms CPU per row | | | |"
 echo "| face_graph check | $(psql -Atc "SELECT count(*) FROM facerec_index_check('faces_l2')") problems | | | |"
 echo "| load average at the end (shared machine) | $(load) | | | |"
