@@ -47,25 +47,34 @@ secs() { date +%s.%N; }
 # statements per second of one pgbench client
 tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"; }
 
-# The backend is the postmaster's child serving user postgres (the only
-# client connected meanwhile); its /proc stat is read until it exits: the
-# last reading is its CPU time.
+# The backends are the postmaster's children serving user postgres that
+# were not there before pgbench started (a psql's backend may still be
+# exiting): pgbench's own first connection, which only looks, and its
+# client's.  Their /proc stat is read until pgbench exits; the CPU time is
+# the sum of their last readings.
 tps_cpu() {
-	local out pid="" ticks=0 t bp n
+	local out bp n pm before p t total=0
+	local -A ticks=()
 	out=$(mktemp)
+	pm=$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")
+	before=" $(pgrep -P "$pm" -f 'postgres: postgres postgres' | tr '\n' ' ') "
 	pgbench -n -c 1 "$@" >"$out" 2>&1 &
 	bp=$!
-	while [ -z "$pid" ] && kill -0 "$bp" 2>/dev/null; do
-		pid=$(pgrep -P "$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")" -f 'postgres: postgres postgres' | head -1 || true)
-	done
-	while [ -n "$pid" ] && t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null); do
-		ticks=$t
+	while kill -0 "$bp" 2>/dev/null; do
+		for p in $(pgrep -P "$pm" -f 'postgres: postgres postgres'); do
+			if [[ $before != *" $p "* ]] && t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null); then
+				ticks[$p]=$t
+			fi
+		done
 		sleep 0.05
 	done
 	wait "$bp"
+	for t in "${ticks[@]}"; do
+		total=$((total + t))
+	done
 	n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")
 	printf '%.0f %.2f\n' "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out")" \
-		"$(echo "scale=4; $ticks * 1000 / $(getconf CLK_TCK) / $n" | bc)"
+		"$(echo "scale=4; $total * 1000 / $(getconf CLK_TCK) / $n" | bc)"
 	rm -f "$out"
 }
 
