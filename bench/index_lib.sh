@@ -50,8 +50,8 @@ tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\
 # The backends are the postmaster's children serving user postgres that
 # were not there before pgbench started (a psql's backend may still be
 # exiting): pgbench's own first connection, which only looks, and its
-# client's.  Their /proc stat is read until pgbench exits; the CPU time is
-# the sum of their last readings.
+# client's.  Their /proc stat is read until they exit; the CPU time is the
+# sum of their last readings.
 tps_cpu() {
 	local out bp n pm before p t total=0
 	local -A ticks=()
@@ -69,6 +69,14 @@ tps_cpu() {
 		sleep 0.05
 	done
 	wait "$bp"
+	# the backends outlive pgbench for a moment: their last ticks, and their
+	# statistics (pg_stat_wal) flushed at exit
+	for p in "${!ticks[@]}"; do
+		while t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null); do
+			ticks[$p]=$t
+			sleep 0.02
+		done
+	done
 	for t in "${ticks[@]}"; do
 		total=$((total + t))
 	done

@@ -25,7 +25,8 @@
 #   the drifting load of a shared machine hits both alike), then 500 into a
 #   table without an index; medians per table, of the rates and of the
 #   backends' CPU time per row (the rest of a row's time is off the CPU:
-#   mostly the commit waiting for its WAL to reach the disk).
+#   mostly the commit waiting for its WAL to reach the disk), and of the WAL
+#   each row wrote (pg_stat_wal: bytes and full-page images).
 # The load average is printed with each step.
 set -euo pipefail
 N=${1:-100000}
@@ -110,20 +111,29 @@ FG_Q=$(at95 <"$work/fg.rows")
 PGV_Q=$(at95 <"$work/pgv.rows")
 
 echo "== single-row inserts, $ROUNDS rounds of 500 per table"
-echo "| round | pgvector rows/s | face_graph rows/s | no index rows/s | CPU ms per row: pgvector / face_graph / no index | face_graph / pgvector | load |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-ins() { psql -c "CHECKPOINT"; tps_cpu -t 500 -f "$FACEREC_CLUSTER/$1"; }
+echo "| round | pgvector rows/s | face_graph rows/s | no index rows/s | CPU ms per row: pgvector / face_graph / no index | WAL kB (full-page images) per row: pgvector / face_graph / no index | face_graph / pgvector | load |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+wal() { psql -Atc "SELECT wal_bytes, wal_fpi FROM pg_stat_wal" | tr '|' ' '; }
+# "rows/s cpu_ms wal_kB fpi" per row of 500 single-row inserts
+ins() {
+	local b0 f0 b1 f1 t c
+	psql -c "CHECKPOINT"
+	read -r b0 f0 <<<"$(wal)"
+	read -r t c <<<"$(tps_cpu -t 500 -f "$FACEREC_CLUSTER/$1")"
+	read -r b1 f1 <<<"$(wal)"
+	echo "$t $c $(echo "($b1 - $b0) / 500 / 1024" | bc) $(echo "scale=1; ($f1 - $f0) / 500" | bc)"
+}
 for r in $(seq "$ROUNDS"); do
 	if [ $((r % 2)) = 1 ]; then
-		read -r pv pvc <<<"$(ins vins.sql)"
-		read -r fg fgc <<<"$(ins ins.sql)"
+		read -r pv pvc pvw pvf <<<"$(ins vins.sql)"
+		read -r fg fgc fgw fgf <<<"$(ins ins.sql)"
 	else
-		read -r fg fgc <<<"$(ins ins.sql)"
-		read -r pv pvc <<<"$(ins vins.sql)"
+		read -r fg fgc fgw fgf <<<"$(ins ins.sql)"
+		read -r pv pvc pvw pvf <<<"$(ins vins.sql)"
 	fi
-	read -r pl plc <<<"$(ins ins_plain.sql)"
-	echo "$pv $fg $pl $pvc $fgc $plc" >>"$work/ins"
-	echo "| $r | $pv | $fg | $pl | $pvc / $fgc / $plc | $(echo "scale=2; $fg / $pv" | bc) | $(load) |"
+	read -r pl plc plw plf <<<"$(ins ins_plain.sql)"
+	echo "$pv $fg $pl $pvc $fgc $plc $pvw $fgw $plw $pvf $fgf $plf" >>"$work/ins"
+	echo "| $r | $pv | $fg | $pl | $pvc / $fgc / $plc | $pvw ($pvf) / $fgw ($fgf) / $plw ($plf) | $(echo "scale=2; $fg / $pv" | bc) | $(load) |"
 done
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 col() { cut -d' ' -f"$1" "$work/ins" | median; }
@@ -131,7 +141,7 @@ PGV_INS=$(printf '%.0f' "$(col 1)")
 FG_INS=$(printf '%.0f' "$(col 2)")
 PLAIN=$(printf '%.0f' "$(col 3)")
 PGV_CPU=$(col 4) FG_CPU=$(col 5) PLAIN_CPU=$(col 6)
-echo "| median | $PGV_INS | $FG_INS | $PLAIN | $PGV_CPU / $FG_CPU / $PLAIN_CPU | | |"
+echo "| median | $PGV_INS | $FG_INS | $PLAIN | $PGV_CPU / $FG_CPU / $PLAIN_CPU | $(col 7) ($(col 10)) / $(col 8) ($(col 11)) / $(col 9) ($(col 12)) | | |"
 
 ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
 # an index's own milliseconds per insert: beyond the table without an index
@@ -154,6 +164,7 @@ echo "| index size per face | $((FG_SIZE / N)) B ($((FG_SIZE / 1048576)) MB) | $
 echo "| single-row inserts (median of $ROUNDS x 500) | $FG_INS rows/s | $PGV_INS rows/s | $(ratio "$FG_INS" "$PGV_INS")x | >= 3x |"
 echo "| the index's own ms per insert (beyond no index) | $(own "$FG_INS") | $(own "$PGV_INS") | $(ratio "$(own "$FG_INS")" "$(own "$PGV_INS")")x its time | |"
 echo "| backend CPU per insert (median) | $FG_CPU ms | $PGV_CPU ms | $(ratio "$FG_CPU" "$PGV_CPU")x its time | |"
+echo "| WAL per insert, after a CHECKPOINT (median) | $(col 8) kB, $(col 11) full-page images | $(col 7) kB, $(col 10) full-page images | | |"
 echo "| single-row inserts, no index (median) | $PLAIN rows/s, $PLAIN_CPU ms CPU per row | | | |"
 echo "| face_graph check | $(psql -Atc "SELECT count(*) FROM facerec_index_check('faces_l2')") problems | | | |"
 echo "| load average at the end (shared machine) | $(load) | | | |"
