@@ -1,5 +1,6 @@
 # index_lib.sh: shared steps of bench/index_bench.sh and
-# bench/pgvector_bench.sh (sourced, after tools/setup.sh).
+# bench/pgvector_bench.sh, and tps_cpu for bench/index_ab.sh (sourced, after
+# tools/setup.sh).
 #
 # bench_data N        DATA: FACEREC_BENCH_DATA, else N fresh facegen rows
 # bench_cluster       start_cluster with the benchmarks' server settings
@@ -21,10 +22,10 @@
 #                     (2,000, pgbench, one client) of Pfaces with GUC = VALUE
 # tps_cpu PGBENCH-ARGS
 #                     "TPS CPU_MS": statements/s of one pgbench client and
-#                     its backend's CPU milliseconds (user + system) per
-#                     statement; the backend's time off the CPU (waiting for
-#                     the WAL to reach the disk at commit, for the client)
-#                     is 1000 / TPS - CPU_MS
+#                     the CPU milliseconds (user + system) per statement of
+#                     the backends it used; their time off the CPU (waiting
+#                     for the WAL to reach the disk at commit, for the
+#                     client) is about 1000 / TPS - CPU_MS
 
 bench_data() {
 	DATA=${FACEREC_BENCH_DATA:-}
