@@ -48,21 +48,22 @@ secs() { date +%s.%N; }
 # statements per second of one pgbench client
 tps() { printf '%.0f' "$(pgbench -n -c 1 "$@" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')"; }
 
-# The backends are the postmaster's children serving user postgres that
-# were not there before pgbench started (a psql's backend may still be
-# exiting): pgbench's own first connection, which only looks, and its
-# client's.  Their /proc stat is read until they exit; the CPU time is the
+# The backends are the postmaster's children serving this user and
+# database (their process title) that were not there before pgbench started
+# (a psql's backend may still be exiting): pgbench's own first connection,
+# which only looks, and its client's.  Their /proc stat is read until they exit; the CPU time is the
 # sum of their last readings.
 tps_cpu() {
-	local out bp n pm before p t total=0
+	local out bp n pm title before p t total=0
 	local -A ticks=()
 	out=$(mktemp)
 	pm=$(head -1 "$FACEREC_CLUSTER/data/postmaster.pid")
-	before=" $(pgrep -P "$pm" -f 'postgres: postgres postgres' | tr '\n' ' ') "
+	title="postgres: $(psql -Atc "SELECT current_user || ' ' || current_database()") "
+	before=" $(pgrep -P "$pm" -f "$title" | tr '\n' ' ') "
 	pgbench -n -c 1 "$@" >"$out" 2>&1 &
 	bp=$!
 	while kill -0 "$bp" 2>/dev/null; do
-		for p in $(pgrep -P "$pm" -f 'postgres: postgres postgres'); do
+		for p in $(pgrep -P "$pm" -f "$title"); do
 			if [[ $before != *" $p "* ]] && t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null); then
 				ticks[$p]=$t
 			fi
